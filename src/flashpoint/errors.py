@@ -24,6 +24,7 @@ E_DATA_SCHEMA = ErrorCode("FP-E020", "a knowledge file breaks its schema")
 E_PIPELINE_ORDER = ErrorCode("FP-E030", "a pipeline stage needs what no earlier stage assigns")
 E_UNKNOWN_STAGE = ErrorCode("FP-E031", "a pipeline names a stage that is not registered")
 E_STORE = ErrorCode("FP-E040", "the event store could not be opened or written")
+E_STAGE_FAILED = ErrorCode("FP-E050", "a pipeline stage failed on this document")
 
 CATALOGUE: tuple[ErrorCode, ...] = tuple(
     v for v in globals().values() if isinstance(v, ErrorCode)

@@ -76,6 +76,7 @@ class ActorMention:
     name: str  # canonical name of the entity
     sponsor: str | None = None  # "Iran-backed" -> IRN
     entry: str = ""  # dictionary entry id(s) that produced it
+    locative: bool = False  # named after "in", "near", "from"...: a place more than an agent
 
 
 @dataclass(frozen=True, slots=True)

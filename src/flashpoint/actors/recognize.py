@@ -1,0 +1,242 @@
+"""Actor recognition: dictionary phrases composed into actors with country, sector and sponsor.
+
+"Iran-backed militias in Iraq" -> country IRQ, sector REB, sponsor IRN; "Pentagon officials" ->
+USA MIL; "Trump's administration" -> USA GOV (the role Trump held on the article's date).
+A country or capital named after a locative preposition ("in Iraq") is kept but marked
+`locative`: the coder uses it as a recipient only where a pattern allows that preposition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from ..model import ActorMention, Document, Sentence, Span
+from ..pipeline import Config, Stage, register_stage
+from ..text.tokens import Token, is_lowercase_text, tokenize
+from .dictionary import FUNCTION_WORDS, ActorDictionary, Composition, Entry, load_actor_dictionary
+
+MODIFIER_KINDS = ("person", "group", "metonym", "capital", "country", "demonym")
+HEAD_KINDS = ("agent", "operator")
+PRIORITY = {k: i for i, k in enumerate(MODIFIER_KINDS + HEAD_KINDS)}
+
+
+@dataclass(slots=True)
+class Match:
+    start: int  # token indexes, end exclusive
+    end: int
+    entry: Entry
+
+
+def _case_ok(entry: Entry, toks: list[Token], lowercase_text: bool) -> bool:
+    if entry.kind in HEAD_KINDS:
+        return True
+    if entry.exact_case:
+        letters = "".join(t.text for t in toks)
+        return letters.upper() == letters or (lowercase_text and len(letters) > 3)
+    if lowercase_text:
+        return True
+    return any(t.is_title for t in toks if t.lower not in FUNCTION_WORDS)
+
+
+def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) -> list[Match]:
+    keys = [t.lower for t in toks]
+    out: list[Match] = []
+    i = 0
+    while i < len(toks):
+        length, entries = d.lookup(keys, i)
+        ok = [e for e in entries if _case_ok(e, toks[i : i + length], lowercase_text)]
+        if length and ok:
+            out.append(Match(i, i + length, min(ok, key=lambda e: PRIORITY[e.kind])))
+            i += length
+        else:
+            i += 1
+    return out
+
+
+class _Composer:
+    """Walks the matches of one sentence and emits actor mentions."""
+
+    def __init__(self, d: ActorDictionary, toks: list[Token], matches: list[Match],
+                 day: dt.date | None) -> None:
+        assert d.composition is not None
+        self.d, self.c = d, d.composition
+        self.toks, self.keys = toks, [t.lower for t in toks]
+        self.matches, self.day = matches, day
+        self.by_start = {m.start: k for k, m in enumerate(matches)}
+
+    def country_sector(self, e: Entry) -> tuple[str | None, str | None]:
+        if e.kind == "person":
+            role = e.role_on(self.day)
+            return (role.country, role.sector) if role else (None, None)
+        return e.country, e.sector
+
+    def _head_after(self, pos: int, c: Composition) -> int | None:
+        """Index of a head match starting within `max_gap` plain words of token `pos`."""
+        for gap in range(c.max_gap + 1):
+            k = self.by_start.get(pos + gap)
+            if k is not None:
+                return k if self.matches[k].entry.kind in HEAD_KINDS else None
+            if pos + gap >= len(self.toks):
+                return None
+            tok = self.toks[pos + gap]
+            if not tok.text.isalpha() or tok.lower in c.gap_breakers or tok.is_title:
+                if not tok.text[:1].isdigit():
+                    return None
+        return None
+
+    def _head_sector(self, first: int, modifier_sector: str | None) -> tuple[int, str | None]:
+        """Consecutive heads ("militia leaders"): the first specific sector wins."""
+        k, sector = first, None
+        while True:
+            e = self.matches[k].entry
+            generic = self.toks[self.matches[k].start].lower in self.c.generic_heads
+            if e.sector and sector is None and not generic:
+                sector = e.sector
+            nxt = self.by_start.get(self.matches[k].end)
+            if nxt is None or self.matches[nxt].entry.kind not in HEAD_KINDS:
+                break
+            k = nxt
+        return k, sector or modifier_sector or self.c.generic_default_sector
+
+    def _place_after(self, pos: int) -> tuple[str | None, int]:
+        """'militias in Iraq': the country of a place named right after a location preposition."""
+        if pos < len(self.toks) and self.keys[pos] in self.c.location_preps:
+            k = self.by_start.get(pos + 1)
+            after = self.matches[k].end if k is not None else 0
+            sponsored = after + 1 < len(self.keys) and self.keys[after] == "-" and (
+                self.keys[after + 1] in self.c.sponsor_words)
+            if k is not None and self.matches[k].entry.kind in ("country", "capital") and not sponsored:
+                return self.matches[k].entry.country, k
+        return None, -1
+
+    def _locative(self, start: int) -> bool:
+        j = start - 1
+        if j >= 0 and self.keys[j] == "the":
+            j -= 1
+        return j >= 0 and self.keys[j] in self.c.locative_preps
+
+    def mentions(self, sentence_index: int) -> list[ActorMention]:
+        out: list[ActorMention] = []
+        k = 0
+        while k < len(self.matches):
+            made = self._compose(k, sentence_index)
+            if made is None:
+                k += 1
+                continue
+            mention, k = made
+            if mention is not None:
+                out.append(self._coordinated_locative(out, mention))
+        return out
+
+    def _coordinated_locative(self, before: list[ActorMention], m: ActorMention) -> ActorMention:
+        """'in Iraq and Afghanistan': a place joined to a locative place is locative too."""
+        if m.locative or not before or not before[-1].locative or m.sector is not None:
+            return m
+        between = [t.lower for t in self.toks if before[-1].span.end <= t.start < m.span.start]
+        if between and all(w in ("and", "or", ",", "the") for w in between):
+            return replace(m, locative=True)
+        return m
+
+    def _compose(self, k: int, si: int) -> tuple[ActorMention | None, int] | None:
+        m, c = self.matches[k], self.c
+        e = m.entry
+        pos, sponsor = m.end, None
+        country, sector = self.country_sector(e)
+        entries = [e.entry_id]
+        if e.kind in MODIFIER_KINDS:
+            if pos + 1 < len(self.toks) and self.keys[pos] == "-" and self.keys[pos + 1] in c.sponsor_words:
+                sponsor, country, pos = e.country or country, None, pos + 2
+            elif pos < len(self.toks) and self.keys[pos] in c.sponsor_words:
+                sponsor, country, pos = e.country or country, None, pos + 1
+            possessive = pos < len(self.toks) and self.keys[pos] == "'s"
+            head = self._head_after(pos + (1 if possessive else 0), c)
+            if head is None:
+                if sponsor or possessive and e.kind in ("capital", "country"):
+                    return None, k + 1  # "Iran-backed" alone, "Baghdad's airport"
+                return self._standalone(k, si), k + 1
+            last, head_sector = self._head_sector(head, sector if e.kind != "capital" else None)
+            entries.append(self.matches[head].entry.entry_id)
+            code = e.code if e.kind == "group" else None
+            end = self.matches[last].end
+            if country is None:
+                country, place_k = self._place_after(end)
+                if place_k >= 0:
+                    end = self.matches[place_k].end
+                    last = place_k
+            return self._mention(si, m.start, end, code, country, head_sector,
+                                 e.name if e.kind in ("group", "person") else None,
+                                 sponsor or e.sponsor, entries), last + 1
+        # a bare head: "officials", "militias in Iraq"
+        last, head_sector = self._head_sector(k, None)
+        end = self.matches[last].end
+        country, place_k = self._place_after(end)
+        if place_k >= 0:
+            end, last = self.matches[place_k].end, place_k
+        return self._mention(si, m.start, end, None, country, head_sector, None, None,
+                             entries), last + 1
+
+    def _standalone(self, k: int, si: int) -> ActorMention | None:
+        m = self.matches[k]
+        e = m.entry
+        if e.kind == "demonym" and not self.toks[m.end - 1].lower.endswith("s"):
+            return None  # an adjective with no agent after it: "Iraqi flags"
+        country, sector = self.country_sector(e)
+        code = e.code if e.kind == "group" else None
+        mention = self._mention(si, m.start, m.end, code, country, sector,
+                                e.name if e.kind in ("group", "person") else None, e.sponsor,
+                                [e.entry_id])
+        if e.kind in ("country", "capital", "metonym") and self._locative(m.start):
+            mention = replace(mention, locative=True)
+        return mention
+
+    def _mention(self, si: int, start: int, end: int, code: str | None, country: str | None,
+                 sector: str | None, name: str | None, sponsor: str | None,
+                 entries: list[str]) -> ActorMention:
+        first, last = self.toks[start], self.toks[end - 1]
+        code = code or f"{country or ''}{sector or ''}" or "UNK"
+        if name is None:
+            cname = self.d.countries.get(country or "", "")
+            sname = self.d.sectors.get(sector or "", "")
+            name = " ".join(p for p in (cname, sname) if p) or "unknown"
+        return ActorMention(
+            sentence_index=si,
+            span=Span(first.start, last.end),
+            text="",  # filled by the stage, which has the document text
+            code=code,
+            country=country,
+            sector=sector,
+            name=name,
+            sponsor=sponsor,
+            entry="+".join(entries),
+        )
+
+
+def recognize(d: ActorDictionary, text: str, sentence: Sentence,
+              day: dt.date | None) -> list[ActorMention]:
+    toks = tokenize(text, sentence.span.start, sentence.span.end)
+    lowercase = is_lowercase_text(sentence.span.text(text))
+    matches = find_matches(d, toks, lowercase)
+    found = _Composer(d, toks, matches, day).mentions(sentence.index)
+    return [replace(a, text=a.span.text(text)) for a in found]
+
+
+def document_day(doc: Document, config: Config) -> dt.date | None:
+    if doc.published:
+        return doc.published
+    return dt.date.fromisoformat(config.default_date) if config.default_date else None
+
+
+@register_stage
+class ActorsStage(Stage):
+    name = "actors"
+    requires = ("sentences",)
+    assigns = ("actors",)
+
+    def __call__(self, doc: Document) -> Document:
+        d = load_actor_dictionary(self.config)
+        day = document_day(doc, self.config)
+        found: list[ActorMention] = []
+        for sentence in doc.sentences:
+            found.extend(recognize(d, doc.text, sentence, day))
+        return replace(doc, actors=tuple(found))

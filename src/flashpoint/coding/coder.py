@@ -1,0 +1,486 @@
+"""The rule coder: pattern triggers, roles from voice and prepositions, modality, date and place.
+
+Roles come without a parser model. The actor is the nearest agent before a verb trigger in its
+clause (skipping places and anyone already acted upon); the recipient is the first agent after it,
+as a direct object or behind a preposition the pattern allows. Passive voice ("was killed by X")
+swaps the two. Nominal triggers ("a US airstrike", "the killing of X") take their modifier or a
+"by"/"of" phrase. Triggers in one sentence that describe one event are merged.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..knowledge import load_yaml
+from ..model import (
+    ActorMention,
+    BlockKind,
+    Document,
+    Event,
+    Location,
+    Modality,
+    Participant,
+    PlaceMention,
+    Sentence,
+    Span,
+    TimeMention,
+)
+from ..pipeline import Config, Stage, data_path, register_stage
+from ..text.tokens import Token, is_participle, noun_lemma, tokenize, verb_lemma
+from .modality import ModalityCues, clause_start, load_modality, modality_of
+from .ontology import Ontology, load_ontology
+from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
+
+CODER = "flashpoint-rules/0.1"
+CLAUSE_PUNCT = frozenset({",", ";", ":", ".", "!", "?"})
+
+
+@dataclass(frozen=True)
+class Grammar:
+    determiners: frozenset[str]
+    be_forms: frozenset[str]
+    passive_skips: frozenset[str]
+    agent_marker: str
+    coordinators: frozenset[str]
+    prepositions: frozenset[str]
+    role_breaks: frozenset[str]
+    recipient_stops: frozenset[str]
+    time_breaks: frozenset[str]
+    patient_nouns: frozenset[str]
+
+
+@functools.lru_cache(maxsize=8)
+def _grammar(path: Path, mtime: float) -> Grammar:
+    d = load_yaml(path)
+    return Grammar(**{k: (frozenset(v) if isinstance(v, list) else v)
+                      for k, v in d.items() if k != "version"})
+
+
+def load_grammar(config: Config) -> Grammar:
+    path = data_path(config, "coding/grammar.yaml")
+    return _grammar(path, path.stat().st_mtime)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    pattern: Pattern
+    start: int  # token index
+    end: int  # exclusive
+    used: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An event before ids, dates and places are attached."""
+
+    trigger: Trigger
+    actor: ActorMention | None
+    recipient: ActorMention | None
+    modality: Modality
+    cues: tuple[str, ...]
+
+
+class SentenceCoder:
+    """Codes one sentence; holds its tokens and the mentions found in it."""
+
+    def __init__(self, toks: list[Token], actors: list[ActorMention], patterns: PatternSet,
+                 cues: ModalityCues, grammar: Grammar, block: BlockKind) -> None:
+        self.toks, self.g, self.cues, self.patterns = toks, grammar, cues, patterns
+        self.block = block
+        self.keys = [t.lower for t in toks]
+        self.forms = [self._forms(t) for t in toks]
+        self.actors = actors
+        self.span_of = {id(a): self._token_range(a.span) for a in actors}
+        self.in_actor = {i for a in actors for i in range(*self.span_of[id(a)])}
+        self.acted_upon: set[int] = set()  # ids of mentions already used as recipients
+
+    @staticmethod
+    def _forms(t: Token) -> frozenset[str]:
+        if not t.lower.isalpha():
+            return frozenset({t.lower})
+        return frozenset({t.lower, verb_lemma(t.lower), noun_lemma(t.lower)})
+
+    def _token_range(self, span: Span) -> tuple[int, int]:
+        idx = [i for i, t in enumerate(self.toks) if t.start >= span.start and t.end <= span.end]
+        return (idx[0], idx[-1] + 1) if idx else (0, 0)
+
+    # ---------------------------------------------------------------- triggers
+    def _match_rest(self, p: Pattern, i: int) -> list[int] | None:
+        used, j, k = [i], i + 1, 1
+        els = p.elements
+        while k < len(els):
+            if els[k] == GAP:
+                target, k = els[k + 1], k + 2
+                for g in range(MAX_GAP + 1):
+                    pos = j + g
+                    if pos >= len(self.toks) or self.keys[pos] in CLAUSE_PUNCT:
+                        return None
+                    if target in self.forms[pos]:
+                        used.append(pos)
+                        j = pos + 1
+                        break
+                else:
+                    return None
+            else:
+                if j >= len(self.toks) or els[k] not in self.forms[j]:
+                    return None
+                used.append(j)
+                j, k = j + 1, k + 1
+        return used
+
+    def _plausible(self, p: Pattern, i: int) -> bool:
+        prev = self.keys[i - 1] if i > 0 else ""
+        if p.kind == "verb" and prev in self.g.determiners:
+            return False  # "the attack": a noun reading
+        if p.kind == "noun" and (prev == "to" or (
+                prev in self.g.be_forms and self.keys[i].endswith("ing"))):
+            return False  # "to attack", "is killing": a verb reading
+        tok = self.toks[i]
+        return not (tok.is_title and i > 0 and self.block != BlockKind.HEADLINE
+                    and not tok.text.isupper() and self.keys[i - 1] not in ("“", '"', "‘"))
+
+    def triggers(self) -> list[Trigger]:
+        found: list[Trigger] = []
+        for i in range(len(self.toks)):
+            if i in self.in_actor:
+                continue
+            candidates = {p for f in self.forms[i] for p in self.patterns.by_first.get(f, ())}
+            for p in candidates:
+                used = self._match_rest(p, i)
+                if used is None or not self._plausible(p, i):
+                    continue
+                found.append(Trigger(p, i, used[-1] + 1, frozenset(used)))
+        # Longest phrase first; then a word read as written ("killing" the noun) over a lemma
+        # ("kill"); then verbs, modes and finer CAMEO codes.
+        found.sort(key=lambda t: (-t.pattern.specificity,
+                                  t.pattern.elements[0] != self.keys[t.start],
+                                  t.pattern.kind != "verb", t.pattern.mode is None,
+                                  -len(t.pattern.cameo), t.start, t.pattern.id))
+        chosen: list[Trigger] = []
+        taken: set[int] = set()
+        for t in found:
+            if t.used & taken:
+                continue
+            chosen.append(t)
+            taken |= t.used
+        return sorted(chosen, key=lambda t: t.start)
+
+    # ---------------------------------------------------------------- roles
+    def _prep_before(self, start: int) -> str | None:
+        j = start - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        if j >= 0 and self.keys[j] in self.g.prepositions:
+            return self.keys[j]
+        return None
+
+    def _coordinated(self, first: ActorMention, direction: int) -> list[ActorMention]:
+        """`first` plus mentions joined to it by "and", "or" or commas."""
+        group = [first]
+        ordered = sorted(self.actors, key=lambda a: self.span_of[id(a)][0], reverse=direction < 0)
+        current = first
+        for other in ordered:
+            a0, a1 = self.span_of[id(current)]
+            b0, b1 = self.span_of[id(other)]
+            gap = range(a1, b0) if direction > 0 else range(b1, a0)
+            if other is current or (direction > 0 and b0 < a1) or (direction < 0 and b1 > a0):
+                continue
+            between = [self.keys[i] for i in gap]
+            if between and len(between) <= 3 and all(
+                w in self.g.coordinators or w in self.g.determiners or w == "either" for w in between
+            ) and any(w in self.g.coordinators for w in between):
+                group.append(other)
+                current = other
+            elif between:
+                break
+        return group
+
+    def _outside(self, t: Trigger) -> list[ActorMention]:
+        """Mentions that are not part of the trigger phrase ("reduce troop levels")."""
+        return [a for a in self.actors
+                if self.span_of[id(a)][1] <= t.start or self.span_of[id(a)][0] >= t.end]
+
+    def left_agent(self, t: Trigger) -> ActorMention | None:
+        start, window = t.start, t.pattern.window
+        best = None
+        for a in self._outside(t):
+            a0, a1 = self.span_of[id(a)]
+            if a1 > start or start - a1 > window * 2:
+                continue
+            if any(self.keys[i] in self.g.role_breaks for i in range(a1, start)):
+                continue
+            if a.locative or id(a) in self.acted_upon:
+                continue
+            if a1 < len(self.keys) and self.keys[a1] == "'s" and a1 + 1 < start:
+                continue  # "Baghdad's airport ..." is not the one acting
+            if best is None or a1 > self.span_of[id(best)][1]:
+                best = a
+        return best
+
+    def right_recipient(self, t: Trigger, preps: frozenset[str], *, direct: bool = True,
+                        skip: tuple[ActorMention, ...] = ()) -> ActorMention | None:
+        p = t.pattern
+        weak = None
+        for a in sorted(self._outside(t), key=lambda a: self.span_of[id(a)][0]):
+            if any(a is s for s in skip):
+                continue
+            a0, _ = self.span_of[id(a)]
+            if a0 < t.end:
+                continue
+            if a0 - t.end > p.window or any(
+                self.keys[i] in self.g.recipient_stops for i in range(t.end, a0)
+            ):
+                break
+            prep = self._prep_before(a0)
+            if (prep is not None and prep not in preps) or (prep is None and not direct):
+                continue
+            if a.locative and not (p.locative_recipient or prep in p.recipient_preps):
+                continue
+            if a.country is not None:
+                return a
+            weak = weak or a
+        return weak
+
+    def agent_after_by(self, t: Trigger) -> ActorMention | None:
+        for a in self._outside(t):
+            a0, _ = self.span_of[id(a)]
+            if t.end <= a0 <= t.end + t.pattern.window and self._prep_before(a0) == self.g.agent_marker:
+                return a
+        return None
+
+    def modifier_of(self, t: Trigger) -> tuple[ActorMention | None, bool]:
+        """The mention right before a nominal trigger, and whether it is a possessor."""
+        for a in self._outside(t):
+            _, a1 = self.span_of[id(a)]
+            between = self.keys[a1 : t.start]
+            if a1 <= t.start and len(between) <= 2 and all(
+                w == "'s" or (w.isalpha() and w not in self.g.prepositions) for w in between
+            ):
+                return a, "'s" in between
+        return None, False
+
+    def is_passive(self, t: Trigger) -> bool:
+        if t.pattern.kind != "verb":
+            return False
+        if not is_participle(self.keys[t.start]):
+            return False
+        j = t.start - 1
+        while j >= 0 and (self.keys[j] in self.g.passive_skips or self.keys[j].endswith("ly")):
+            j -= 1
+        return j >= 0 and self.keys[j] in self.g.be_forms
+
+    def roles(self, t: Trigger) -> tuple[list[ActorMention | None], list[ActorMention | None]]:
+        p = t.pattern
+        preps = p.recipient_preps
+        actor: ActorMention | None
+        recipient: ActorMention | None
+        actors: list[ActorMention | None] = [None]
+        if p.kind == "noun":
+            actor, recipient = self.agent_after_by(t), None
+            if actor is not None:
+                actors = list(self._coordinated(actor, +1))
+            mod, _ = self.modifier_of(t)
+            if mod is not None and self.keys[t.end - 1] in self.g.patient_nouns:
+                recipient = mod  # "Soleimani's killing", "the Soleimani killing"
+            elif mod is not None and actor is None:
+                actor, actors = mod, [mod]
+            if recipient is None:
+                recipient = self.right_recipient(t, preps | {"of"}, direct=False,
+                                                 skip=tuple(a for a in actors if a))
+        elif self.is_passive(t):
+            recipient, actor = self.left_agent(t), self.agent_after_by(t)
+            actors = list(self._coordinated(actor, +1)) if actor else [None]
+        else:
+            actor = self.left_agent(t)
+            actors = list(self._coordinated(actor, -1)) if actor else [None]
+            recipient = self.right_recipient(t, preps)
+        if recipient is not None and any(recipient is a for a in actors):
+            recipient = None
+        if recipient is not None:
+            self.acted_upon.add(id(recipient))
+        recipients: list[ActorMention | None] = (
+            list(self._coordinated(recipient, +1)) if recipient else [None])
+        return actors, recipients
+
+    # ---------------------------------------------------------------- events
+    def drafts(self) -> list[Draft]:
+        out: list[Draft] = []
+        for t in self.triggers():
+            modality, cues = modality_of(self.toks, t.start, self.cues)
+            actors, recipients = self.roles(t)
+            for actor in actors:
+                if actor is not None and t.pattern.actor_sectors and (
+                    actor.sector not in t.pattern.actor_sectors
+                ):
+                    continue
+                for recipient in recipients:
+                    if actor is None and recipient is None:
+                        continue
+                    if actor is not None and recipient is not None and actor.code == recipient.code:
+                        continue
+                    out.append(Draft(t, actor, recipient, modality, cues))
+        return merge_drafts(out)
+
+
+def _same(a: ActorMention | None, b: ActorMention | None) -> bool | None:
+    """True: one entity; None: one side unknown or the same country; False: different."""
+    if a is None or b is None:
+        return None
+    if a.code == b.code:
+        return True
+    return None if a.country is not None and a.country == b.country else False
+
+
+def _mergeable(d: Draft, other: Draft) -> bool:
+    roles = (_same(d.actor, other.actor), _same(d.recipient, other.recipient))
+    # Two triggers are one event when no role differs and at least one role is shared or open.
+    return False not in roles and (d.actor is None or other.actor is None
+                                   or d.recipient is None or other.recipient is None
+                                   or roles == (True, True))
+
+
+def _better(a: ActorMention | None, b: ActorMention | None) -> ActorMention | None:
+    if a is None or (b is not None and a.country is None and b.country is not None):
+        return b
+    return a
+
+
+def _rank(d: Draft) -> tuple[int, int, int]:
+    p = d.trigger.pattern
+    return (p.mode is not None, len(p.cameo), p.specificity)
+
+
+def merge_drafts(drafts: list[Draft]) -> list[Draft]:
+    """One event per happening: same type, compatible roles and modality in one sentence."""
+    kept: list[Draft] = []
+    for d in drafts:
+        for k, other in enumerate(kept):
+            p, q = d.trigger.pattern, other.trigger.pattern
+            if (p.event_type == q.event_type and d.modality == other.modality
+                    and d.trigger is not other.trigger and _mergeable(d, other)):
+                base = d if _rank(d) > _rank(other) else other
+                kept[k] = replace(base, actor=_better(other.actor, d.actor),
+                                  recipient=_better(other.recipient, d.recipient))
+                break
+        else:
+            kept.append(d)
+    return kept
+
+
+def _event_id(article_id: str, si: int, d: Draft, trigger: Span) -> str:
+    parts = [article_id, str(si), str(trigger.start), d.trigger.pattern.event_type,
+             d.actor.code if d.actor else "", d.recipient.code if d.recipient else "",
+             str(d.actor.span.start) if d.actor else "", str(d.recipient.span.start) if d.recipient else ""]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _nearest_time(times: list[TimeMention], toks: list[Token], t: Trigger,
+                  g: Grammar) -> TimeMention | None:
+    lo = toks[clause_start(toks, t.start, g.time_breaks)].start
+    hi_idx = next((i for i in range(t.end, len(toks)) if toks[i].lower in g.time_breaks), len(toks))
+    hi = toks[hi_idx - 1].end if hi_idx > 0 else toks[-1].end
+    anchor = toks[t.start].start
+    inside = [m for m in times if m.span.start >= lo and m.span.end <= hi]
+    return min(inside, key=lambda m: abs(m.span.start - anchor), default=None)
+
+
+def _nearest_place(places: list[PlaceMention], text: str, anchor: int,
+                   locative: frozenset[str], taken: list[Span]) -> PlaceMention | None:
+    def is_locative(p: PlaceMention) -> bool:
+        before = text[max(0, p.span.start - 16) : p.span.start].lower().split()
+        before = [w for w in before if w != "the"]
+        return bool(before) and before[-1] in locative
+
+    def is_participant(p: PlaceMention) -> bool:
+        return any(p.span.start < s.end and s.start < p.span.end for s in taken)
+
+    candidates = [p for p in places if is_locative(p) and not is_participant(p)]
+    return min(candidates, key=lambda p: (p.span.start < anchor, abs(p.span.start - anchor)),
+               default=None)
+
+
+class DocumentCoder:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.patterns = load_patterns(config)
+        self.cues = load_modality(config)
+        self.grammar = load_grammar(config)
+        self.ontology: Ontology = load_ontology(config)
+        from ..actors.dictionary import load_actor_dictionary
+
+        comp = load_actor_dictionary(config).composition
+        self.locative = comp.locative_preps if comp else frozenset()
+
+    def code(self, doc: Document) -> list[Event]:
+        events: list[Event] = []
+        by_sentence: dict[int, list[ActorMention]] = {}
+        for a in doc.actors:
+            by_sentence.setdefault(a.sentence_index, []).append(a)
+        for s in doc.sentences:
+            events.extend(self.code_sentence(doc, s, by_sentence.get(s.index, [])))
+        return events
+
+    def code_sentence(self, doc: Document, s: Sentence, actors: list[ActorMention]) -> list[Event]:
+        toks = tokenize(doc.text, s.span.start, s.span.end)
+        if not toks:
+            return []
+        sc = SentenceCoder(toks, actors, self.patterns, self.cues, self.grammar, s.block)
+        times = [m for m in doc.times if m.sentence_index == s.index]
+        places = [m for m in doc.places if m.sentence_index == s.index]
+        sentence_text = s.span.text(doc.text)
+        return [self._event(doc, s, sentence_text, toks, d, times, places) for d in sc.drafts()]
+
+    def _event(self, doc: Document, s: Sentence, sentence_text: str, toks: list[Token], d: Draft,
+               times: list[TimeMention], places: list[PlaceMention]) -> Event:
+        t, p = d.trigger, d.trigger.pattern
+        span = Span(toks[t.start].start, toks[t.end - 1].end)
+        when = _nearest_time(times, toks, t, self.grammar)
+        taken = [m.span for m in (d.actor, d.recipient) if m is not None]
+        where = _nearest_place(places, doc.text, span.start, self.locative, taken)
+        date, precision, date_text = (
+            (when.date, when.precision, when.text) if when
+            else (doc.published, "day", None) if doc.published else (None, None, None)
+        )
+        location = Location(where.name, where.country, where.lat, where.lon, where.precision,
+                            where.span) if where else None
+        confidence = 0.45 + 0.2 * bool(d.actor and d.actor.country) + 0.2 * bool(
+            d.recipient and d.recipient.country) + 0.1 * (p.specificity > 1) - 0.1 * (p.kind == "noun")
+        return Event(
+            event_id=_event_id(doc.id, s.index, d, span),
+            article_id=doc.id,
+            sentence_index=s.index,
+            sentence=sentence_text,
+            trigger_text=span.text(doc.text),
+            trigger_span=span,
+            event_type=p.event_type,
+            mode=p.mode,
+            context=p.context,
+            cameo=p.cameo,
+            quad_class=self.ontology.event_types[p.event_type].quad_class,
+            goldstein=self.ontology.goldstein(p.cameo),
+            modality=d.modality,
+            actor=Participant.from_mention(d.actor) if d.actor else None,
+            recipient=Participant.from_mention(d.recipient) if d.recipient else None,
+            date=date,
+            date_precision=precision,
+            date_text=date_text,
+            location=location,
+            confidence=round(min(0.99, max(0.05, confidence)), 2),
+            coder=CODER,
+            pattern=f"{p.id}:{p.kind}:{p.phrase}",
+            block=s.block,
+            cues=d.cues,
+        )
+
+
+@register_stage
+class CodeStage(Stage):
+    name = "code"
+    requires = ("sentences", "actors")
+    assigns = ("events",)
+
+    def __call__(self, doc: Document) -> Document:
+        return replace(doc, events=tuple(DocumentCoder(self.config).code(doc)))

@@ -1,0 +1,62 @@
+"""Modality of an event from cue words before its trigger (negation, hedges, future)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..knowledge import load_yaml, require
+from ..model import Modality
+from ..pipeline import Config, data_path
+from ..text.tokens import Token, tokenize
+
+
+@dataclass(frozen=True)
+class ModalityCues:
+    window: int
+    precedence: tuple[Modality, ...]
+    clause_breaks: frozenset[str]
+    cues: dict[Modality, tuple[tuple[str, ...], ...]]  # modality -> token sequences
+
+
+@functools.lru_cache(maxsize=8)
+def _build(path: Path, mtime: float) -> ModalityCues:
+    data = load_yaml(path)
+    names = {m.value for m in Modality}
+    cues: dict[Modality, tuple[tuple[str, ...], ...]] = {}
+    for name, phrases in (data.get("cues") or {}).items():
+        require(name in names, path, f"unknown modality {name!r}")
+        cues[Modality(name)] = tuple(tuple(t.lower for t in tokenize(p)) for p in phrases)
+    precedence = tuple(Modality(p) for p in data["precedence"])
+    require(set(precedence) == set(cues), path, "precedence must list every cue modality once")
+    return ModalityCues(int(data["window"]), precedence, frozenset(data["clause_breaks"]), cues)
+
+
+def load_modality(config: Config | None = None) -> ModalityCues:
+    path = data_path(config or Config(), "coding/modality.yaml")
+    return _build(path, path.stat().st_mtime)
+
+
+def clause_start(toks: list[Token], index: int, breaks: frozenset[str]) -> int:
+    """First token of the clause that holds token `index`."""
+    for j in range(index - 1, -1, -1):
+        if toks[j].lower in breaks:
+            return j + 1
+    return 0
+
+
+def modality_of(toks: list[Token], trigger: int, cues: ModalityCues) -> tuple[Modality, tuple[str, ...]]:
+    """The modality that cues before token `trigger` give it, and the cues that applied."""
+    start = max(clause_start(toks, trigger, cues.clause_breaks), trigger - cues.window)
+    words = [t.lower for t in toks[start:trigger]]
+    found: dict[Modality, list[str]] = {}
+    for modality, phrases in cues.cues.items():
+        for phrase in phrases:
+            n = len(phrase)
+            if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
+                found.setdefault(modality, []).append(" ".join(phrase))
+    for modality in cues.precedence:
+        if modality in found:
+            return modality, tuple(found[modality])
+    return Modality.ASSERTED, ()

@@ -1,0 +1,111 @@
+"""The pattern file: verb and noun phrases that trigger PLOVER events, checked against the ontology."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..knowledge import load_yaml, require
+from ..pipeline import Config, data_path
+from ..text.tokens import tokenize
+from .ontology import Ontology, load_ontology
+
+GAP = "*"
+MAX_GAP = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    id: str
+    event_type: str
+    mode: str | None
+    context: tuple[str, ...]
+    cameo: str
+    kind: str  # verb | noun
+    elements: tuple[str, ...]  # lowercase words and "*" gaps
+    recipient_preps: frozenset[str]
+    locative_recipient: bool
+    actor_sectors: frozenset[str]
+    window: int
+
+    @property
+    def specificity(self) -> int:
+        return sum(1 for e in self.elements if e != GAP)
+
+    @property
+    def phrase(self) -> str:
+        return " ".join(self.elements)
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    patterns: tuple[Pattern, ...]
+    by_first: dict[str, tuple[Pattern, ...]]  # first word -> patterns starting with it
+    version: str
+
+
+def _elements(phrase: str) -> tuple[str, ...]:
+    return tuple(t.lower if t.text != GAP else GAP for t in tokenize(phrase))
+
+
+def _patterns_of(row: dict[str, Any], defaults: dict[str, Any], path: Path,
+                 ontology: Ontology) -> list[Pattern]:
+    pid = row.get("id", "?")
+    etype = row.get("type")
+    require(etype in ontology.event_types, path, f"{pid}: unknown event type {etype!r}")
+    mode = row.get("mode")
+    require(ontology.has_mode(etype, mode), path, f"{pid}: mode {mode!r} is not a mode of {etype}")
+    cameo = str(row.get("cameo", ""))
+    try:
+        ontology.cameo_code(cameo)
+    except KeyError:
+        require(False, path, f"{pid}: unknown CAMEO code {cameo!r}")
+    context = tuple(row.get("context") or ())
+    for c in context:
+        require(c in ontology.contexts, path, f"{pid}: unknown context {c!r}")
+    preps = frozenset(defaults.get("recipient_preps", [])) | frozenset(row.get("recipient_preps") or [])
+    out = []
+    for kind in ("verbs", "nouns"):
+        for phrase in row.get(kind) or []:
+            elements = _elements(phrase)
+            require(bool(elements) and elements[0] != GAP, path, f"{pid}: bad phrase {phrase!r}")
+            out.append(Pattern(
+                id=pid, event_type=etype, mode=mode, context=context, cameo=cameo,
+                kind=kind[:-1], elements=elements, recipient_preps=preps,
+                locative_recipient=bool(row.get("locative_recipient", False)),
+                actor_sectors=frozenset(row.get("actor_sectors") or ()),
+                window=int(row.get("window", defaults.get("window", 10))),
+            ))
+    require(bool(out), path, f"{pid}: a pattern needs verbs or nouns")
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
+    data = load_yaml(path)
+    require(isinstance(data, dict) and isinstance(data.get("patterns"), list), path,
+            "needs a 'patterns' list")
+    defaults = data.get("defaults") or {}
+    ids: set[str] = set()
+    patterns: list[Pattern] = []
+    for row in data["patterns"]:
+        require(row.get("id") not in ids, path, f"duplicate pattern id {row.get('id')!r}")
+        ids.add(row["id"])
+        patterns.extend(_patterns_of(row, defaults, path, ontology))
+    seen: dict[tuple[str, tuple[str, ...]], str] = {}
+    by_first: dict[str, list[Pattern]] = {}
+    for p in patterns:
+        key = (p.kind, p.elements)
+        require(key not in seen, path, f"phrase {p.phrase!r} is in both {seen.get(key)} and {p.id}")
+        seen[key] = p.id
+        by_first.setdefault(p.elements[0], []).append(p)
+    return PatternSet(tuple(patterns), {k: tuple(v) for k, v in by_first.items()},
+                      str(data.get("version", "1")))
+
+
+def load_patterns(config: Config | None = None) -> PatternSet:
+    config = config or Config()
+    path = data_path(config, "coding/patterns.yaml")
+    return _build(path, path.stat().st_mtime, load_ontology(config))

@@ -1,0 +1,130 @@
+"""Read-side queries over the store: filtered events, summaries and exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..contract import row_to_contract
+from .db import Store
+
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    actor: str | None = None  # ISO3 country or actor code prefix
+    recipient: str | None = None
+    event_types: tuple[str, ...] = ()
+    modality: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    article_id: str | None = None
+    limit: int | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for role, value in (("actor", self.actor), ("recipient", self.recipient)):
+            if value:
+                clauses.append(f"({role}_country = ? OR starts_with({role}_code, ?))")
+                params += [value.upper(), value.upper()]
+        if self.event_types:
+            clauses.append("event_type IN (SELECT unnest(?))")
+            params.append([t.upper() for t in self.event_types])
+        if self.modality:
+            clauses.append("modality IN (SELECT unnest(?))")
+            params.append([m.lower() for m in self.modality])
+        if self.since:
+            clauses.append("date >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("date <= ?")
+            params.append(self.until)
+        if self.article_id:
+            clauses.append("article_id = ?")
+            params.append(self.article_id)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def select_events(store: Store, flt: EventFilter) -> list[dict[str, Any]]:
+    where, params = flt.where()
+    sql = f"SELECT * FROM events_full{where} ORDER BY date, article_id, sentence_index, trigger_start"
+    if flt.limit:
+        sql += f" LIMIT {int(flt.limit)}"
+    return store.query(sql, params)
+
+
+def write_events(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    """CSV (flat columns) or JSON Lines (the nested output contract) to a text stream."""
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row_to_contract(row), ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        if not rows:
+            return
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("|".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+        return
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def export(store: Store, fmt: str, out_dir: Path, flt: EventFilter | None = None) -> list[Path]:
+    """Write events (and the articles they come from) to `out_dir` as CSV, JSON Lines or Parquet."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    where, params = (flt or EventFilter()).where()
+    written: list[Path] = []
+    if fmt == "jsonl":
+        path = out_dir / "events.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            write_events(select_events(store, flt or EventFilter()), "jsonl", fh)
+        return [path]
+    options = {"csv": "FORMAT CSV, HEADER", "parquet": "FORMAT PARQUET"}[fmt]
+    for table, sql in (
+        ("events", f"SELECT * FROM events_full{where}"),
+        ("articles", "SELECT * EXCLUDE (text) FROM articles"),
+    ):
+        path = out_dir / f"{table}.{fmt}"
+        store.con.execute(f"COPY ({sql}) TO '{_sql_path(path)}' ({options})", params if table == "events" else [])
+        written.append(path)
+    return written
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def summary(store: Store) -> dict[str, Any]:
+    """Counts for the end of an ingest: articles, events by type, top dyads, rejects."""
+    s: dict[str, Any] = {
+        "articles": store.scalar("SELECT count(*) FROM articles"),
+        "sentences": store.scalar("SELECT count(*) FROM sentences"),
+        "events": store.scalar("SELECT count(*) FROM events"),
+        "rejects": store.scalar("SELECT count(*) FROM rejects"),
+    }
+    s["by_type"] = store.query(
+        """SELECT event_type, count(*) AS events,
+                  count(*) FILTER (WHERE modality = 'asserted') AS asserted,
+                  round(avg(goldstein), 2) AS mean_goldstein
+           FROM events GROUP BY 1 ORDER BY 2 DESC, 1""")
+    s["by_modality"] = store.query(
+        "SELECT modality, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC")
+    s["top_dyads"] = store.query(
+        """SELECT actor_country AS actor, recipient_country AS recipient, count(*) AS events,
+                  round(sum(goldstein), 1) AS goldstein_sum,
+                  count(*) FILTER (WHERE quad_class >= 3) AS conflict
+           FROM events
+           WHERE actor_country IS NOT NULL AND recipient_country IS NOT NULL
+             AND actor_country <> recipient_country AND modality = 'asserted'
+           GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10""")
+    s["reject_list"] = store.query(
+        "SELECT origin, code, message FROM rejects ORDER BY last_seen DESC, origin LIMIT 20")
+    s["date_range"] = store.query("SELECT min(date) AS first, max(date) AS last FROM events")[0]
+    return s

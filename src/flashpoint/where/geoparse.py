@@ -1,0 +1,270 @@
+"""Find place names in a document and pick the place each one means.
+
+Matching walks the tokens of each sentence and takes the longest gazetteer key at each position
+("Baghdad International Airport" before "Baghdad"). A candidate must pass the case rules:
+
+* acronyms ("US", "U.S.") match only as written;
+* a name that is an ordinary word or a given name ("Police", "Of", "Nice", "Florence") matches
+  only when capitalised, and, unless it is a country, one of our regions or a city of a million,
+  only right after a cue word ("in Nice") or before a country in apposition ("Nice, France");
+* lowercase text matches only names that are not ordinary words and are one of our own entries or
+  a city of some size ("najaf");
+* a smaller city next to another capitalised word that is not a place word is taken for part of a
+  person's or organisation's name ("Mohsen Najaf" is not Najaf), and a small city needs a cue, a
+  country in apposition or its country elsewhere in the document;
+* names glued into a hyphenated compound ("Iran-backed", "pro-Israel") are modifiers, not places.
+
+Among the candidates that pass, a score picks one: log10 of population, a bonus for our curated
+entries and for countries, a bonus when the place's country is among the document's countries
+(actors' countries plus countries of the unambiguous places found in a first pass), a large bonus
+for a country written next to the name ("Tripoli, Lebanon"), and a penalty for alternate spellings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from ..model import Document, PlaceMention, Sentence, Span
+from ..pipeline import Stage, register_stage
+from ..text.tokens import Token, is_lowercase_text, tokenize
+from .gazetteer import (
+    ADMIN1,
+    CITY,
+    COUNTRY,
+    Gazetteer,
+    Name,
+    Place,
+    fold,
+    is_common_word,
+    load_gazetteer,
+    population_score,
+)
+
+_OPENERS = frozenset({'"', "“", "‘", "'", "(", "[", ":", "—", "–", "-"})
+_CURATED_BASE = 6.0  # log10 population assumed for our own entries that give none
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    sentence: int
+    start: int  # token indexes into `tokens`
+    end: int
+    tokens: Sequence[Token]
+    names: tuple[Name, ...]
+    apposition: frozenset[str]  # countries written right after the name
+
+
+def _is_cap(tok: Token) -> bool:
+    return tok.text[:1].isupper()
+
+
+def _cue_before(toks: Sequence[Token], i: int, gaz: Gazetteer) -> bool:
+    j = i - 1
+    if j >= 0 and toks[j].lower == "the":
+        j -= 1
+    return j >= 0 and toks[j].lower in gaz.rules.locative_cues
+
+
+def _country_after(toks: Sequence[Token], j: int, gaz: Gazetteer) -> frozenset[str]:
+    """Countries of a country or state name written at toks[j+1:] after a comma at toks[j]."""
+    if j >= len(toks) or toks[j].text != ",":
+        return frozenset()
+    keys = [fold(t.text) for t in toks[j + 1 : j + 6]]
+    for n in range(len(keys), 0, -1):
+        found = {
+            c.place.country
+            for c in gaz.lookup(tuple(keys[:n]))
+            if c.place.precision in (COUNTRY, ADMIN1) and c.place.country and _is_cap(toks[j + 1])
+        }
+        if found:
+            return frozenset(x for x in found if x)
+    return frozenset()
+
+
+def _person_context(toks: Sequence[Token], i: int, end: int, gaz: Gazetteer) -> bool:
+    """A capitalised non-place word right before or after the name: part of a longer name."""
+    if i > 0:
+        prev = toks[i - 1]
+        initial = i == 1 or toks[i - 2].text in _OPENERS or toks[i - 2].text in ".!?"
+        if (
+            prev.text.isalpha()
+            and _is_cap(prev)
+            and prev.lower not in gaz.rules.locative_cues
+            and not (initial and is_common_word(prev.lower, gaz.rules))
+        ):
+            return True
+    if end < len(toks):
+        nxt = toks[end]
+        if (
+            nxt.text.isalpha()
+            and _is_cap(nxt)
+            and nxt.lower not in gaz.rules.place_words
+            and not is_common_word(nxt.lower, gaz.rules)
+        ):
+            return True
+    return False
+
+
+def _acceptable(
+    name: Name,
+    key: tuple[str, ...],
+    toks: Sequence[Token],
+    i: int,
+    end: int,
+    gaz: Gazetteer,
+    text: str,
+    caseless: bool,
+    apposition: frozenset[str],
+) -> bool:
+    rules = gaz.rules
+    place = name.place
+    surface = text[toks[i].start : toks[end - 1].end].replace("’", "'")
+    if name.case_sensitive:
+        return surface == name.surface
+    if len(key) == 1 and key[0] in rules.function_words:
+        return False
+    capitalised = caseless or _is_cap(toks[i])
+    cue = _cue_before(toks, i, gaz)
+    small_city = place.precision == CITY and not place.curated
+    common = gaz.is_common(key)
+    if common:
+        if not capitalised or (caseless and not cue):
+            return False
+        if key[-1] in rules.person_names or any(w in rules.person_names for w in key):
+            if not cue and (_person_context(toks, i, end, gaz) or small_city):
+                return False
+        big = place.population >= rules.big_city_population
+        if small_city and not big and place.country not in apposition:
+            # an ordinary word as a town: "in Police", never "the Police Department"
+            direct = i > 0 and toks[i - 1].lower in rules.locative_cues
+            nxt = toks[end] if end < len(toks) else None
+            if not direct or (nxt is not None and nxt.text.isalpha() and _is_cap(nxt)):
+                return False
+        return True
+    if not capitalised:
+        return place.precision != CITY or place.population >= rules.lowercase_min_population
+    if small_city and place.population < rules.big_city_population:
+        if not cue and not apposition and _person_context(toks, i, end, gaz):
+            return False
+    return True
+
+
+def _score(name: Name, hints: set[str], apposition: frozenset[str], gaz: Gazetteer) -> float:
+    rules = gaz.rules
+    place = name.place
+    score = population_score(place) if place.population else _CURATED_BASE
+    if place.curated:
+        score += rules.curated_bonus
+    if place.precision == COUNTRY:
+        score += rules.country_bonus
+    countries = set(place.countries) | ({place.country} if place.country else set())
+    if countries & hints:
+        score += rules.hint_bonus
+    if countries & apposition:
+        score += rules.apposition_bonus
+    if name.alias:
+        score -= rules.alias_penalty
+    return score
+
+
+def _scan(
+    text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool
+) -> Iterable[_Match]:
+    toks = tokenize(text, sentence.span.start, sentence.span.end)
+    keys = [fold(t.text) for t in toks]
+    i = 0
+    while i < len(toks):
+        longest = gaz.first.get(keys[i], 0)
+        if not longest or not toks[i].text[:1].isalnum():
+            i += 1
+            continue
+        hit: _Match | None = None
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            key = tuple(keys[i : i + n])
+            cands = gaz.lookup(key)
+            if not cands:
+                continue
+            end = i + n
+            # a name glued into a hyphenated compound is a modifier: "Iran-backed", "pro-Iran"
+            glued = end + 1 < len(toks) and toks[end].start == toks[end - 1].end
+            if glued and toks[end].text == "-":
+                continue
+            if i >= 2 and toks[i - 1].text == "-" and toks[i - 1].end == toks[i].start:
+                continue
+            apposition = _country_after(toks, end, gaz)
+            ok = tuple(
+                c for c in cands
+                if _acceptable(c, key, toks, i, end, gaz, text, caseless, apposition)
+            )
+            if ok:
+                hit = _Match(sentence.index, i, end, toks, ok, apposition)
+                break
+        if hit is None:
+            i += 1
+        else:
+            yield hit
+            i = hit.end
+
+
+def _resolve(m: _Match, hints: set[str], gaz: Gazetteer) -> Place:
+    best = max(m.names, key=lambda c: _score(c, hints, m.apposition, gaz))
+    return best.place
+
+
+def find_places(
+    text: str,
+    sentences: Iterable[Sentence] = (),
+    countries_hint: Iterable[str] = (),
+    gazetteer: Gazetteer | None = None,
+) -> list[PlaceMention]:
+    """Place mentions in `text`, with absolute spans, one per name, in text order.
+
+    `sentences` are the document's sentences (the whole text is one sentence when none are
+    given); `countries_hint` holds ISO-3 codes the document is about (its actors' countries),
+    used to pick between places of the same name.
+    """
+    gaz = gazetteer or load_gazetteer()
+    sents = list(sentences) or [Sentence(0, Span(0, len(text)))]
+    caseless = is_lowercase_text(text)
+    matches = [m for s in sents for m in _scan(text, s, gaz, caseless)]
+
+    hints = {c for c in countries_hint if c}
+    for m in matches:  # first pass: the countries of names with one reading
+        if len({c.place.country for c in m.names}) == 1 and m.names[0].place.country:
+            hints.add(m.names[0].place.country)
+
+    out: list[PlaceMention] = []
+    for m in matches:
+        place = _resolve(m, hints, gaz)
+        span = Span(m.tokens[m.start].start, m.tokens[m.end - 1].end)
+        out.append(
+            PlaceMention(
+                sentence_index=m.sentence,
+                span=span,
+                text=span.text(text),
+                name=place.name,
+                country=place.country,
+                lat=place.lat,
+                lon=place.lon,
+                precision=place.precision,
+                entry=place.entry,
+            )
+        )
+    return out
+
+
+@register_stage
+class PlacesStage(Stage):
+    """Finds place names in each sentence: assigns `Document.places`."""
+
+    name = "places"
+    requires = ("sentences",)
+    assigns = ("places",)
+
+    def __call__(self, doc: Document) -> Document:
+        min_pop = int(self.config.options.get("places_min_population", 15000))
+        gaz = load_gazetteer(self.config, min_pop)
+        hints = {a.country for a in doc.actors if a.country}
+        places = find_places(doc.text, doc.sentences, hints, gazetteer=gaz)
+        return replace(doc, places=tuple(places))
