@@ -15,8 +15,26 @@ import flashpoint
 
 ACTORS = Path(flashpoint.__file__).parent / "data" / "actors"
 SECTOR_CODES = {
-    "GOV", "MIL", "REB", "COP", "OPP", "CVL", "IGO", "NGO", "MED", "BUS",
-    "JUD", "LEG", "SPY", "ELI", "REL", "EDU", "HLH", "LAB", "REF", "INS",
+    "GOV",
+    "MIL",
+    "REB",
+    "COP",
+    "OPP",
+    "CVL",
+    "IGO",
+    "NGO",
+    "MED",
+    "BUS",
+    "JUD",
+    "LEG",
+    "SPY",
+    "ELI",
+    "REL",
+    "EDU",
+    "HLH",
+    "LAB",
+    "REF",
+    "INS",
 }
 ISO3 = re.compile(r"[A-Z]{3}")
 ISO2 = re.compile(r"[A-Z]{2}")
@@ -144,10 +162,24 @@ def test_key_press_forms(countries: list[dict[str, Any]]) -> None:
         for p in [c["name"], *c["aliases"], *c["demonyms"]]:
             by_phrase[p] = c["code"]
     expected = {
-        "U.S.": "USA", "US": "USA", "America": "USA", "American": "USA", "UK": "GBR",
-        "Britain": "GBR", "British": "GBR", "Russian Federation": "RUS", "DPRK": "PRK",
-        "Ivory Coast": "CIV", "Czechia": "CZE", "Türkiye": "TUR", "Turkey": "TUR",
-        "Burma": "MMR", "UAE": "ARE", "Emirati": "ARE", "Filipino": "PHL", "Afghans": "AFG",
+        "U.S.": "USA",
+        "US": "USA",
+        "America": "USA",
+        "American": "USA",
+        "UK": "GBR",
+        "Britain": "GBR",
+        "British": "GBR",
+        "Russian Federation": "RUS",
+        "DPRK": "PRK",
+        "Ivory Coast": "CIV",
+        "Czechia": "CZE",
+        "Türkiye": "TUR",
+        "Turkey": "TUR",
+        "Burma": "MMR",
+        "UAE": "ARE",
+        "Emirati": "ARE",
+        "Filipino": "PHL",
+        "Afghans": "AFG",
     }
     for phrase, code in expected.items():
         assert by_phrase.get(phrase) == code, phrase
@@ -169,17 +201,26 @@ def test_agent_sectors(sectors: list[dict[str, Any]]) -> None:
             assert w not in owner, f"{w!r} is in {owner.get(w)} and {s['code']}"
             owner[w] = s["code"]
     assert seen_codes == SECTOR_CODES
-    for word, code in {"officials": "GOV", "troops": "MIL", "rebels": "REB", "police": "COP",
-                       "security forces": "COP", "protesters": "OPP", "civilians": "CVL",
-                       "journalists": "MED", "refugees": "REF"}.items():
+    for word, code in {
+        "officials": "GOV",
+        "troops": "MIL",
+        "rebels": "REB",
+        "police": "COP",
+        "security forces": "COP",
+        "protesters": "OPP",
+        "civilians": "CVL",
+        "journalists": "MED",
+        "refugees": "REF",
+    }.items():
         assert owner.get(word) == code, word
 
 
 # ------------------------------------------------------------------ groups
 
 
-def test_groups(groups: list[dict[str, Any]], sector_codes: set[str],
-                country_codes: set[str]) -> None:
+def test_groups(
+    groups: list[dict[str, Any]], sector_codes: set[str], country_codes: set[str]
+) -> None:
     codes: set[str] = set()
     owner: dict[str, str] = {}
     for g in groups:
@@ -210,8 +251,12 @@ def _as_date(value: Any, where: str) -> dt.date | None:
     return dt.date.fromisoformat(str(value))  # raises on a bad date
 
 
-def test_people(people: list[dict[str, Any]], sector_codes: set[str],
-                country_codes: set[str], groups: list[dict[str, Any]]) -> None:
+def test_people(
+    people: list[dict[str, Any]],
+    sector_codes: set[str],
+    country_codes: set[str],
+    groups: list[dict[str, Any]],
+) -> None:
     group_codes = {g["code"] for g in groups}
     names: set[str] = set()
     for p in people:

@@ -20,8 +20,11 @@ CASES = yaml.safe_load((Path(__file__).parent / "cases" / "clean.yaml").read_tex
 
 def _blocks(text: str, blocks: tuple) -> list[dict]:
     return [
-        {"kind": b.kind.value, "text": b.span.text(text), **({"repeats": b.repeats}
-                                                             if b.repeats > 1 else {})}
+        {
+            "kind": b.kind.value,
+            "text": b.span.text(text),
+            **({"repeats": b.repeats} if b.repeats > 1 else {}),
+        }
         for b in blocks
     ]
 
@@ -48,8 +51,11 @@ def test_stage_replaces_text_and_sets_title() -> None:
     out = CleanStage(Config())(doc)
     assert out.cleaned
     assert out.title == "Gunmen storm radio station"
-    assert [b.kind for b in out.blocks] == [BlockKind.HEADLINE, BlockKind.SUBHEADLINE,
-                                           BlockKind.BODY]
+    assert [b.kind for b in out.blocks] == [
+        BlockKind.HEADLINE,
+        BlockKind.SUBHEADLINE,
+        BlockKind.BODY,
+    ]
     assert "Menu" not in out.text and "Share" not in out.text
     assert {d.reason for d in out.dropped} == {"navigation", "share bar"}
     assert CleanStage(Config())(out) is out  # cleaning twice changes nothing
@@ -62,7 +68,10 @@ def test_stage_registered_and_runs_with_split() -> None:
     doc = Document(id="b", text=text, origin="t", fmt="text")
     out = pipe(doc)
     assert [out.sentence_text(i) for i in range(len(out.sentences))] == [
-        "Troops cross river", "The army crossed at dawn.", "Shelling followed."]
+        "Troops cross river",
+        "The army crossed at dawn.",
+        "Shelling followed.",
+    ]
     assert pickle.loads(pickle.dumps(CleanStage(Config()))).rules.lines
 
 
@@ -71,8 +80,11 @@ def test_boilerplate_file_is_validated(tmp_path: Path) -> None:
     bad.write_text("version: 1\nlines:\n  - {id: x, reason: y, pattern: '(unclosed'}\n", "utf-8")
     with pytest.raises(DataSchemaError, match="bad regular expression"):
         load_clean_rules(bad)
-    bad.write_text("version: 1\nlines:\n  - {id: x, reason: y, pattern: a}\n"
-                   "  - {id: x, reason: z, pattern: b}\n", "utf-8")
+    bad.write_text(
+        "version: 1\nlines:\n  - {id: x, reason: y, pattern: a}\n"
+        "  - {id: x, reason: z, pattern: b}\n",
+        "utf-8",
+    )
     with pytest.raises(DataSchemaError, match="duplicate id"):
         load_clean_rules(bad)
 
@@ -81,10 +93,12 @@ def test_user_boilerplate_file_overrides(tmp_path: Path) -> None:
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "boilerplate.yaml").write_text(
         "version: 1\nlines:\n  - {id: promo, reason: house ad, pattern: 'buy our book.*'}\n",
-        "utf-8")
+        "utf-8",
+    )
     stage = CleanStage(Config(data_dir=tmp_path))
-    out = stage(Document(id="c", text="Buy our book today\n\nRebels fled the town.",
-                         origin="t", fmt="text"))
+    out = stage(
+        Document(id="c", text="Buy our book today\n\nRebels fled the town.", origin="t", fmt="text")
+    )
     assert out.text == "Rebels fled the town."
     assert out.dropped[0].reason == "house ad"
 

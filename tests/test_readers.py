@@ -168,8 +168,14 @@ def test_html_page_keeps_article_and_drops_page_furniture(tmp_path: Path) -> Non
     assert doc.text.split("\n\n")[0] == "Gunmen attack checkpoint near Kirkuk"
     assert "Attackers opened fire on a police checkpoint" in doc.text
     assert "No group has claimed responsibility" in doc.text
-    for junk in ("XYLOPHONE-COMMENT", "Comments (2)", "Privacy policy", "Share on Facebook",
-                 "All rights reserved", "About us"):
+    for junk in (
+        "XYLOPHONE-COMMENT",
+        "Comments (2)",
+        "Privacy policy",
+        "Share on Facebook",
+        "All rights reserved",
+        "About us",
+    ):
         assert junk not in doc.text
     assert doc.title == "Gunmen attack checkpoint near Kirkuk"
     assert doc.published == dt.date(2026, 3, 10)
@@ -211,8 +217,15 @@ def test_fifty_megabyte_file_is_rejected_by_size_without_reading(tmp_path: Path)
 
 def test_jsonl_with_one_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
-    good = {"id": "r1", "text": ARTICLE, "title": "Checkpoint attack", "date": "2026-03-10",
-            "source": "Wire", "url": "https://wire.example/1", "synthetic": True}
+    good = {
+        "id": "r1",
+        "text": ARTICLE,
+        "title": "Checkpoint attack",
+        "date": "2026-03-10",
+        "source": "Wire",
+        "url": "https://wire.example/1",
+        "synthetic": True,
+    }
     no_id = {"text": "Troops left the base on Friday.", "date": "March 12, 2026"}
     html = {"id": 7, "html": PAGE}
     lines = [
@@ -282,11 +295,20 @@ def test_directory_with_mixed_files(tmp_path: Path) -> None:
         out = list(read_path(tmp_path))
     finally:
         locked.chmod(0o644)
-    by_name = {Path(x.origin.split(":")[0] if x.origin.endswith(":1") else x.origin).name: x
-               for x in out}
+    by_name = {
+        Path(x.origin.split(":")[0] if x.origin.endswith(":1") else x.origin).name: x for x in out
+    }
     assert sorted(by_name) == sorted(
-        ["a_page.htm", "b_story.txt", "c_empty.txt", "d_binary.txt", "e_broken.txt",
-         "f_locked.txt", "feed.ndjson", "photo.jpg"]
+        [
+            "a_page.htm",
+            "b_story.txt",
+            "c_empty.txt",
+            "d_binary.txt",
+            "e_broken.txt",
+            "f_locked.txt",
+            "feed.ndjson",
+            "photo.jpg",
+        ]
     )
     assert isinstance(by_name["a_page.htm"], Document)
     assert isinstance(by_name["b_story.txt"], Document)
@@ -301,7 +323,10 @@ def test_directory_with_mixed_files(tmp_path: Path) -> None:
         assert by_name["f_locked.txt"].code == E_UNREADABLE.code  # type: ignore[union-attr]
     # sorted, depth-first order
     assert [Path(x.origin.rsplit(":", 1)[0]).name for x in out][:3] == [
-        "a_page.htm", "b_story.txt", "c_empty.txt"]
+        "a_page.htm",
+        "b_story.txt",
+        "c_empty.txt",
+    ]
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root can read files with mode 000")
@@ -397,8 +422,17 @@ def test_stream_read_error() -> None:
 # ---------------------------------------------------------------------------------------------
 # properties
 
-_PREFIXES = st.sampled_from([b"", b"{", b"<html><body><p>", b"---\ndate: x\n---\n", b"\xef\xbb\xbf",
-                             b"\xff\xfe", b"{\"text\": \""])
+_PREFIXES = st.sampled_from(
+    [
+        b"",
+        b"{",
+        b"<html><body><p>",
+        b"---\ndate: x\n---\n",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b'{"text": "',
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

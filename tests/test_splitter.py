@@ -104,8 +104,29 @@ def test_user_abbreviations_override(tmp_path: Path) -> None:
 # properties
 
 _WORDS = st.sampled_from(
-    ["troops", "Officials", "U.S.", "Gen.", "Jan.", "3.5", "No.", "said", "the", "border",
-     "“Why?”", "etc.", "J.", "fled.", "Talks", "ended!", "- item", "\n", "\n\n", "...", "(AP)."]
+    [
+        "troops",
+        "Officials",
+        "U.S.",
+        "Gen.",
+        "Jan.",
+        "3.5",
+        "No.",
+        "said",
+        "the",
+        "border",
+        "“Why?”",
+        "etc.",
+        "J.",
+        "fled.",
+        "Talks",
+        "ended!",
+        "- item",
+        "\n",
+        "\n\n",
+        "...",
+        "(AP).",
+    ]
 )
 _TEXT = st.lists(_WORDS, max_size=40).map(" ".join) | st.text(max_size=200)
 

@@ -35,7 +35,8 @@ def test_times(case: dict[str, Any]) -> None:
         assert found == [], found
     for want in case.get("expect") or ():
         matches = [
-            t for t in found
+            t
+            for t in found
             if ("text" not in want or t.text == want["text"]) and t.date == want["date"]
         ]
         assert matches, (want, found)
@@ -58,12 +59,12 @@ def test_spans_are_absolute() -> None:
 def test_stage_uses_publication_date_then_config_default() -> None:
     assert registered_stages()["times"] is TimesStage
     text = "The strike happened yesterday."
-    base = Document(id="d", text=text, origin="<test>", fmt="text",
-                    sentences=(Sentence(0, Span(0, len(text))),))
+    base = Document(
+        id="d", text=text, origin="<test>", fmt="text", sentences=(Sentence(0, Span(0, len(text))),)
+    )
     dated = TimesStage(Config())(replace(base, published=dt.date(2021, 3, 1)))
     assert [t.date for t in dated.times] == [dt.date(2021, 2, 28)]
     undated = TimesStage(Config())(base)
     assert undated.times == ()
     fallback = TimesStage(Config(default_date="2021-03-01"))(base)
     assert [t.date for t in fallback.times] == [dt.date(2021, 2, 28)]
-

@@ -67,8 +67,13 @@ def test_stage_registers_and_uses_actor_countries() -> None:
     assert stages["places"] is PlacesStage
     check_order(["clean", "split", "places"], stages)
     text = "Gunmen opened fire in Tripoli."
-    doc = Document(id="d1", text=text, origin="<test>", fmt="text",
-                   sentences=(Sentence(0, Span(0, len(text))),))
+    doc = Document(
+        id="d1",
+        text=text,
+        origin="<test>",
+        fmt="text",
+        sentences=(Sentence(0, Span(0, len(text))),),
+    )
     out = PlacesStage(Config())(doc)
     assert [p.country for p in out.places] == ["LBY"]
     assert out.text == doc.text and out.id == doc.id

@@ -1,2 +1,3 @@
 """flashpoint: raw news in, coded political events out."""
+
 __version__ = "0.1.0"

@@ -32,8 +32,9 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date like 2020-12-11") from exc
 
 
-def _config(date: str | None, data_dir: Path | None, stages: str | None,
-            max_bytes: int = 20_000_000) -> Config:
+def _config(
+    date: str | None, data_dir: Path | None, stages: str | None, max_bytes: int = 20_000_000
+) -> Config:
     names = tuple(s.strip() for s in stages.split(",")) if stages else DEFAULT_STAGES
     return Config(stages=names, data_dir=data_dir, default_date=date, max_bytes=max_bytes)
 
@@ -53,12 +54,24 @@ def _report_reject(r: Reject) -> None:
 
 
 common_options = [
-    click.option("--date", callback=_iso_date, help="Publication date for input that has none (YYYY-MM-DD)."),
-    click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
-                 help="Folder of YAML knowledge files that override the shipped ones."),
-    click.option("--stages", help=f"Comma-separated pipeline stages (default: {','.join(DEFAULT_STAGES)})."),
-    click.option("--max-bytes", type=int, default=20_000_000, show_default=True,
-                 help="Reject input files larger than this."),
+    click.option(
+        "--date", callback=_iso_date, help="Publication date for input that has none (YYYY-MM-DD)."
+    ),
+    click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder of YAML knowledge files that override the shipped ones.",
+    ),
+    click.option(
+        "--stages", help=f"Comma-separated pipeline stages (default: {','.join(DEFAULT_STAGES)})."
+    ),
+    click.option(
+        "--max-bytes",
+        type=int,
+        default=20_000_000,
+        show_default=True,
+        help="Reject input files larger than this.",
+    ),
 ]
 
 
@@ -77,12 +90,28 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @with_common
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "json", "csv"]),
-              default="table", show_default=True)
-@click.option("--all-modalities/--asserted-only", default=True, show_default=True,
-              help="Show negated, hypothetical and future events too.")
-def code(inputs: tuple[str, ...], date: str | None, data_dir: Path | None, stages: str | None,
-         max_bytes: int, fmt: str, all_modalities: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--all-modalities/--asserted-only",
+    default=True,
+    show_default=True,
+    help="Show negated, hypothetical and future events too.",
+)
+def code(
+    inputs: tuple[str, ...],
+    date: str | None,
+    data_dir: Path | None,
+    stages: str | None,
+    max_bytes: int,
+    fmt: str,
+    all_modalities: bool,
+) -> None:
     """Code files, folders or stdin (-) and print the events; nothing is stored."""
     from .engine import code_documents
 
@@ -122,16 +151,33 @@ def _print_events(events: list[Any], fmt: str) -> None:
 
 def _event_table(rows: list[dict[str, Any]]) -> None:
     table = Table(show_lines=False, header_style="bold")
-    for col in ("sent", "type", "mode", "cameo", "gold", "modality", "actor", "recipient",
-                "date", "where", "trigger"):
+    for col in (
+        "sent",
+        "type",
+        "mode",
+        "cameo",
+        "gold",
+        "modality",
+        "actor",
+        "recipient",
+        "date",
+        "where",
+        "trigger",
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            str(r["sentence_index"]), r["event_type"], r["mode"] or "", r["cameo"],
-            f"{r['goldstein']:+.1f}", r["modality"],
-            _who(r, "actor"), _who(r, "recipient"),
+            str(r["sentence_index"]),
+            r["event_type"],
+            r["mode"] or "",
+            r["cameo"],
+            f"{r['goldstein']:+.1f}",
+            r["modality"],
+            _who(r, "actor"),
+            _who(r, "recipient"),
             f"{r['date'] or ''} ({r['date_precision'] or '-'})",
-            r.get("location_name") or "", r["trigger_text"],
+            r.get("location_name") or "",
+            r["trigger_text"],
         )
     Console().print(table)
     Console(stderr=True).print(f"{len(rows)} events")
@@ -147,13 +193,26 @@ def _who(r: dict[str, Any], role: str) -> str:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default="flashpoint.duckdb",
-              show_default=True, help="DuckDB file to write.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+    help="DuckDB file to write.",
+)
 @with_common
 @click.option("--batch-size", type=int, default=16, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
-def ingest(inputs: tuple[str, ...], db: Path, date: str | None, data_dir: Path | None,
-           stages: str | None, max_bytes: int, batch_size: int, quiet: bool) -> None:
+def ingest(
+    inputs: tuple[str, ...],
+    db: Path,
+    date: str | None,
+    data_dir: Path | None,
+    stages: str | None,
+    max_bytes: int,
+    batch_size: int,
+    quiet: bool,
+) -> None:
     """Read, code and store input in a DuckDB file; rerunning adds nothing new."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -161,25 +220,37 @@ def ingest(inputs: tuple[str, ...], db: Path, date: str | None, data_dir: Path |
 
     config = _config(date, data_dir, stages, max_bytes)
     _pipeline(config)  # fail early on a bad stage list
-    columns = (SpinnerColumn(), TextColumn("ingesting"), BarColumn(),
-               TextColumn("{task.fields[stored]} stored, {task.fields[skipped]} already there, "
-                          "{task.fields[rejected]} rejected, {task.fields[events]} events"),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("ingesting"),
+        BarColumn(),
+        TextColumn(
+            "{task.fields[stored]} stored, {task.fields[skipped]} already there, "
+            "{task.fields[rejected]} rejected, {task.fields[events]} events"
+        ),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
         task = progress.add_task("ingest", total=None, stored=0, skipped=0, rejected=0, events=0)
         try:
             report = run_ingest(
-                _read(inputs, max_bytes), db, config, batch_size=batch_size,
-                on_progress=lambda r: progress.update(task, stored=r.stored, skipped=r.skipped,
-                                                      rejected=r.rejected, events=r.events),
+                _read(inputs, max_bytes),
+                db,
+                config,
+                batch_size=batch_size,
+                on_progress=lambda r: progress.update(
+                    task, stored=r.stored, skipped=r.skipped, rejected=r.rejected, events=r.events
+                ),
             )
         except FlashpointError as exc:
             raise click.ClickException(str(exc)) from exc
     for r in report.rejects:
         _report_reject(r)
-    err.print(f"{report.read} documents read: {report.stored} stored, {report.skipped} already "
-              f"in the store, {report.rejected} rejected; {report.events} events written to {db}",
-              highlight=False)
+    err.print(
+        f"{report.read} documents read: {report.stored} stored, {report.skipped} already "
+        f"in the store, {report.rejected} rejected; {report.events} events written to {db}",
+        highlight=False,
+    )
     sys.exit(EXIT_REJECTS if report.rejects else 0)
 
 
@@ -193,27 +264,53 @@ def _open(db: Path) -> Any:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default="flashpoint.duckdb",
-              show_default=True)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+)
 @click.option("--actor", help="Actor country (ISO3) or actor code prefix, e.g. IRN or IRQREB.")
 @click.option("--recipient", help="Recipient country or code prefix.")
 @click.option("--type", "types", multiple=True, help="PLOVER event type; repeat for several.")
-@click.option("--modality", multiple=True,
-              type=click.Choice(["asserted", "negated", "hypothetical", "future"]))
+@click.option(
+    "--modality",
+    multiple=True,
+    type=click.Choice(["asserted", "negated", "hypothetical", "future"]),
+)
 @click.option("--since", callback=_iso_date, help="First event date (YYYY-MM-DD).")
 @click.option("--until", callback=_iso_date, help="Last event date (YYYY-MM-DD).")
 @click.option("--limit", type=int)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table",
-              show_default=True)
-def events(db: Path, actor: str | None, recipient: str | None, types: tuple[str, ...],
-           modality: tuple[str, ...], since: str | None, until: str | None, limit: int | None,
-           fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "jsonl"]),
+    default="table",
+    show_default=True,
+)
+def events(
+    db: Path,
+    actor: str | None,
+    recipient: str | None,
+    types: tuple[str, ...],
+    modality: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Query stored events."""
     from .store import EventFilter, select_events, write_events
 
-    flt = EventFilter(actor=actor, recipient=recipient, event_types=types, modality=modality,
-                      since=dt.date.fromisoformat(since) if since else None,
-                      until=dt.date.fromisoformat(until) if until else None, limit=limit)
+    flt = EventFilter(
+        actor=actor,
+        recipient=recipient,
+        event_types=types,
+        modality=modality,
+        since=dt.date.fromisoformat(since) if since else None,
+        until=dt.date.fromisoformat(until) if until else None,
+        limit=limit,
+    )
     with _open(db) as store:
         rows = select_events(store, flt)
     if fmt == "table":
@@ -223,11 +320,19 @@ def events(db: Path, actor: str | None, recipient: str | None, types: tuple[str,
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default="flashpoint.duckdb",
-              show_default=True)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+)
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder to write events.<fmt> (and articles.<fmt>) into.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write events.<fmt> (and articles.<fmt>) into.",
+)
 def export(db: Path, fmt: str, out: Path) -> None:
     """Export stored events as CSV, JSON Lines or Parquet."""
     from .store import export as run_export
@@ -238,8 +343,12 @@ def export(db: Path, fmt: str, out: Path) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default="flashpoint.duckdb",
-              show_default=True)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def summary(db: Path, as_json: bool) -> None:
     """Counts by event type, the top dyads and the rejects of a store."""
@@ -256,9 +365,12 @@ def summary(db: Path, as_json: bool) -> None:
 def _print_summary(s: dict[str, Any]) -> None:
     out = Console()
     dr = s["date_range"]
-    out.print(f"[bold]{s['articles']}[/bold] articles, {s['sentences']} sentences, "
-              f"[bold]{s['events']}[/bold] events ({dr['first']} to {dr['last']}), "
-              f"{s['rejects']} rejects", highlight=False)
+    out.print(
+        f"[bold]{s['articles']}[/bold] articles, {s['sentences']} sentences, "
+        f"[bold]{s['events']}[/bold] events ({dr['first']} to {dr['last']}), "
+        f"{s['rejects']} rejects",
+        highlight=False,
+    )
     t = Table(title="Events by type", header_style="bold")
     for col in ("type", "events", "asserted", "mean goldstein"):
         t.add_column(col, justify="right" if col != "type" else "left")
@@ -269,8 +381,13 @@ def _print_summary(s: dict[str, Any]) -> None:
     for col in ("actor", "recipient", "events", "conflict", "goldstein sum"):
         t.add_column(col)
     for r in s["top_dyads"]:
-        t.add_row(r["actor"], r["recipient"], str(r["events"]), str(r["conflict"]),
-                  str(r["goldstein_sum"]))
+        t.add_row(
+            r["actor"],
+            r["recipient"],
+            str(r["events"]),
+            str(r["conflict"]),
+            str(r["goldstein_sum"]),
+        )
     out.print(t)
     if s["reject_list"]:
         t = Table(title="Rejects", header_style="bold")
@@ -285,8 +402,10 @@ def _print_summary(s: dict[str, Any]) -> None:
 def stages() -> None:
     """List the registered pipeline stages with what they require and assign."""
     for name, cls in registered_stages().items():
-        click.echo(f"{name:10} requires {', '.join(cls.requires) or '-':24} "
-                   f"assigns {', '.join(cls.assigns)}")
+        click.echo(
+            f"{name:10} requires {', '.join(cls.requires) or '-':24} "
+            f"assigns {', '.join(cls.assigns)}"
+        )
 
 
 @main.command("check-data")
@@ -308,9 +427,11 @@ def check_data(data_dir: Path | None) -> None:
         Pipeline(config)
     except FlashpointError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"ok: {len(ontology.event_types)} event types, {len(ontology.cameo)} CAMEO codes, "
-               f"{len(patterns.patterns)} pattern phrases, {len(actors.countries)} countries, "
-               f"{len(actors.sectors)} sectors; data version {data_version(config)}")
+    click.echo(
+        f"ok: {len(ontology.event_types)} event types, {len(ontology.cameo)} CAMEO codes, "
+        f"{len(patterns.patterns)} pattern phrases, {len(actors.countries)} countries, "
+        f"{len(actors.sectors)} sectors; data version {data_version(config)}"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

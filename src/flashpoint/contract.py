@@ -21,9 +21,14 @@ def _participant_flat(prefix: str, p: Participant | None) -> dict[str, Any]:
     if p is None:
         return {f"{prefix}_{f}": None for f in PARTICIPANT_FIELDS}
     return {
-        f"{prefix}_text": p.text, f"{prefix}_start": p.span.start, f"{prefix}_end": p.span.end,
-        f"{prefix}_code": p.code, f"{prefix}_country": p.country, f"{prefix}_sector": p.sector,
-        f"{prefix}_name": p.name, f"{prefix}_sponsor": p.sponsor,
+        f"{prefix}_text": p.text,
+        f"{prefix}_start": p.span.start,
+        f"{prefix}_end": p.span.end,
+        f"{prefix}_code": p.code,
+        f"{prefix}_country": p.country,
+        f"{prefix}_sector": p.sector,
+        f"{prefix}_name": p.name,
+        f"{prefix}_sponsor": p.sponsor,
     }
 
 
@@ -91,7 +96,10 @@ def row_to_contract(row: dict[str, Any]) -> dict[str, Any]:
         "article_id": row["article_id"],
         "sentence_index": row["sentence_index"],
         "sentence": row.get("sentence"),
-        "trigger": {"text": row["trigger_text"], "span": [row["trigger_start"], row["trigger_end"]]},
+        "trigger": {
+            "text": row["trigger_text"],
+            "span": [row["trigger_start"], row["trigger_end"]],
+        },
         "event_type": row["event_type"],
         "mode": row["mode"],
         "context": list(row.get("context") or []),

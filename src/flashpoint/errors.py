@@ -1,4 +1,4 @@
-"""One catalogue of error codes. Every user-facing failure names its code; docs/errors.md explains each."""
+"""One catalogue of error codes: every failure a user sees names its code (docs/errors.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ E_EMPTY = ErrorCode("FP-E001", "input is empty or holds no text")
 E_BINARY = ErrorCode("FP-E002", "input looks binary, not text")
 E_TOO_LARGE = ErrorCode("FP-E003", "input is larger than the size cap")
 E_BAD_JSON = ErrorCode("FP-E004", "a JSON Lines record is not valid JSON")
-E_BAD_RECORD = ErrorCode("FP-E005", "a JSON Lines record lacks text or html, or has wrong field types")
+E_BAD_RECORD = ErrorCode(
+    "FP-E005", "a JSON Lines record lacks text or html, or has wrong field types"
+)
 E_UNREADABLE = ErrorCode("FP-E006", "input could not be opened or read")
 E_UNKNOWN_FORMAT = ErrorCode("FP-E007", "file type is not one flashpoint reads")
 E_HTML_EXTRACT = ErrorCode("FP-E008", "no article text could be extracted from the HTML")
@@ -26,9 +28,7 @@ E_UNKNOWN_STAGE = ErrorCode("FP-E031", "a pipeline names a stage that is not reg
 E_STORE = ErrorCode("FP-E040", "the event store could not be opened or written")
 E_STAGE_FAILED = ErrorCode("FP-E050", "a pipeline stage failed on this document")
 
-CATALOGUE: tuple[ErrorCode, ...] = tuple(
-    v for v in globals().values() if isinstance(v, ErrorCode)
-)
+CATALOGUE: tuple[ErrorCode, ...] = tuple(v for v in globals().values() if isinstance(v, ErrorCode))
 
 
 class FlashpointError(Exception):

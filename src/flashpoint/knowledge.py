@@ -7,14 +7,13 @@ them freely. Schema checks live next to the code that uses each file and raise `
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import DataSchemaError
-
-import re
 
 try:  # the C loader is several times faster on the big files
     from yaml import CSafeLoader as _Base

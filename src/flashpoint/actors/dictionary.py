@@ -129,7 +129,9 @@ def _add_countries(d: ActorDictionary, path: Path) -> None:
         name = row["name"]
         d.countries[code] = name
         for phrase in [name, *(row.get("aliases") or [])]:
-            d.add(phrase, Entry("country", code, name, country=code, exact_case=_is_acronym(phrase)))
+            d.add(
+                phrase, Entry("country", code, name, country=code, exact_case=_is_acronym(phrase))
+            )
         for phrase in row.get("demonyms") or []:
             d.add(phrase, Entry("demonym", code, name, country=code))
         capital = row.get("capital") or {}
@@ -140,8 +142,14 @@ def _add_countries(d: ActorDictionary, path: Path) -> None:
             require(m.get("sector") in d.sectors, path, f"{code}: unknown sector {m.get('sector')}")
             d.add(
                 m["text"],
-                Entry("metonym", f"{code}:{m['text']}", name, country=code, sector=m["sector"],
-                      exact_case=_is_acronym(m["text"])),
+                Entry(
+                    "metonym",
+                    f"{code}:{m['text']}",
+                    name,
+                    country=code,
+                    sector=m["sector"],
+                    exact_case=_is_acronym(m["text"]),
+                ),
             )
 
 
@@ -172,8 +180,16 @@ def _add_groups(d: ActorDictionary, path: Path) -> None:
         for phrase in [row["name"], *(row.get("aliases") or [])]:
             d.add(
                 phrase,
-                Entry("group", code, row["name"], code=code, country=row.get("country"),
-                      sector=sector, sponsor=row.get("sponsor"), exact_case=_is_acronym(phrase)),
+                Entry(
+                    "group",
+                    code,
+                    row["name"],
+                    code=code,
+                    country=row.get("country"),
+                    sector=sector,
+                    sponsor=row.get("sponsor"),
+                    exact_case=_is_acronym(phrase),
+                ),
             )
 
 
@@ -185,8 +201,13 @@ def _add_people(d: ActorDictionary, path: Path) -> None:
         roles = tuple(
             sorted(
                 (
-                    Role(r.get("country"), r.get("sector"), r.get("title", ""),
-                         _date(r.get("start"), where), _date(r.get("end"), where))
+                    Role(
+                        r.get("country"),
+                        r.get("sector"),
+                        r.get("title", ""),
+                        _date(r.get("start"), where),
+                        _date(r.get("end"), where),
+                    )
                     for r in row.get("roles") or []
                 ),
                 key=lambda r: r.start or dt.date.min,
@@ -203,8 +224,10 @@ def _composition(d: ActorDictionary, path: Path) -> None:
     for sector, nouns in (data.get("operator_nouns") or {}).items():
         require(sector in d.sectors, path, f"unknown sector {sector}")
         for noun in nouns:
-            d.add(noun, Entry("operator", f"operator:{sector}:{noun}", d.sectors[sector],
-                              sector=sector))
+            d.add(
+                noun,
+                Entry("operator", f"operator:{sector}:{noun}", d.sectors[sector], sector=sector),
+            )
     d.composition = Composition(
         sponsor_words=frozenset(data["sponsor_words"]),
         location_preps=frozenset(data["location_preps"]),

@@ -57,8 +57,9 @@ def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) ->
 class _Composer:
     """Walks the matches of one sentence and emits actor mentions."""
 
-    def __init__(self, d: ActorDictionary, toks: list[Token], matches: list[Match],
-                 day: dt.date | None) -> None:
+    def __init__(
+        self, d: ActorDictionary, toks: list[Token], matches: list[Match], day: dt.date | None
+    ) -> None:
         assert d.composition is not None
         self.d, self.c = d, d.composition
         self.toks, self.keys = toks, [t.lower for t in toks]
@@ -104,9 +105,16 @@ class _Composer:
         if pos < len(self.toks) and self.keys[pos] in self.c.location_preps:
             k = self.by_start.get(pos + 1)
             after = self.matches[k].end if k is not None else 0
-            sponsored = after + 1 < len(self.keys) and self.keys[after] == "-" and (
-                self.keys[after + 1] in self.c.sponsor_words)
-            if k is not None and self.matches[k].entry.kind in ("country", "capital") and not sponsored:
+            sponsored = (
+                after + 1 < len(self.keys)
+                and self.keys[after] == "-"
+                and (self.keys[after + 1] in self.c.sponsor_words)
+            )
+            if (
+                k is not None
+                and self.matches[k].entry.kind in ("country", "capital")
+                and not sponsored
+            ):
                 return self.matches[k].entry.country, k
         return None, -1
 
@@ -145,7 +153,11 @@ class _Composer:
         country, sector = self.country_sector(e)
         entries = [e.entry_id]
         if e.kind in MODIFIER_KINDS:
-            if pos + 1 < len(self.toks) and self.keys[pos] == "-" and self.keys[pos + 1] in c.sponsor_words:
+            if (
+                pos + 1 < len(self.toks)
+                and self.keys[pos] == "-"
+                and self.keys[pos + 1] in c.sponsor_words
+            ):
                 sponsor, country, pos = e.country or country, None, pos + 2
             elif pos < len(self.toks) and self.keys[pos] in c.sponsor_words:
                 sponsor, country, pos = e.country or country, None, pos + 1
@@ -164,17 +176,26 @@ class _Composer:
                 if place_k >= 0:
                     end = self.matches[place_k].end
                     last = place_k
-            return self._mention(si, m.start, end, code, country, head_sector,
-                                 e.name if e.kind in ("group", "person") else None,
-                                 sponsor or e.sponsor, entries), last + 1
+            return self._mention(
+                si,
+                m.start,
+                end,
+                code,
+                country,
+                head_sector,
+                e.name if e.kind in ("group", "person") else None,
+                sponsor or e.sponsor,
+                entries,
+            ), last + 1
         # a bare head: "officials", "militias in Iraq"
         last, head_sector = self._head_sector(k, None)
         end = self.matches[last].end
         country, place_k = self._place_after(end)
         if place_k >= 0:
             end, last = self.matches[place_k].end, place_k
-        return self._mention(si, m.start, end, None, country, head_sector, None, None,
-                             entries), last + 1
+        return self._mention(
+            si, m.start, end, None, country, head_sector, None, None, entries
+        ), last + 1
 
     def _standalone(self, k: int, si: int) -> ActorMention | None:
         m = self.matches[k]
@@ -183,16 +204,33 @@ class _Composer:
             return None  # an adjective with no agent after it: "Iraqi flags"
         country, sector = self.country_sector(e)
         code = e.code if e.kind == "group" else None
-        mention = self._mention(si, m.start, m.end, code, country, sector,
-                                e.name if e.kind in ("group", "person") else None, e.sponsor,
-                                [e.entry_id])
+        mention = self._mention(
+            si,
+            m.start,
+            m.end,
+            code,
+            country,
+            sector,
+            e.name if e.kind in ("group", "person") else None,
+            e.sponsor,
+            [e.entry_id],
+        )
         if e.kind in ("country", "capital", "metonym") and self._locative(m.start):
             mention = replace(mention, locative=True)
         return mention
 
-    def _mention(self, si: int, start: int, end: int, code: str | None, country: str | None,
-                 sector: str | None, name: str | None, sponsor: str | None,
-                 entries: list[str]) -> ActorMention:
+    def _mention(
+        self,
+        si: int,
+        start: int,
+        end: int,
+        code: str | None,
+        country: str | None,
+        sector: str | None,
+        name: str | None,
+        sponsor: str | None,
+        entries: list[str],
+    ) -> ActorMention:
         first, last = self.toks[start], self.toks[end - 1]
         code = code or f"{country or ''}{sector or ''}" or "UNK"
         if name is None:
@@ -212,8 +250,9 @@ class _Composer:
         )
 
 
-def recognize(d: ActorDictionary, text: str, sentence: Sentence,
-              day: dt.date | None) -> list[ActorMention]:
+def recognize(
+    d: ActorDictionary, text: str, sentence: Sentence, day: dt.date | None
+) -> list[ActorMention]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
     lowercase = is_lowercase_text(sentence.span.text(text))
     matches = find_matches(d, toks, lowercase)

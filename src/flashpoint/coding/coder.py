@@ -13,6 +13,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..knowledge import load_yaml
 from ..model import (
@@ -29,7 +30,14 @@ from ..model import (
     TimeMention,
 )
 from ..pipeline import Config, Stage, data_path, register_stage
-from ..text.tokens import Token, is_participle, noun_lemma, tokenize, verb_lemma
+from ..text.tokens import (
+    Token,
+    is_modifier_word,
+    is_participle,
+    noun_lemma,
+    tokenize,
+    verb_lemma,
+)
 from .modality import ModalityCues, clause_start, load_modality, modality_of
 from .ontology import Ontology, load_ontology
 from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
@@ -50,13 +58,16 @@ class Grammar:
     recipient_stops: frozenset[str]
     time_breaks: frozenset[str]
     patient_nouns: frozenset[str]
+    light_verbs: frozenset[str]
 
 
 @functools.lru_cache(maxsize=8)
 def _grammar(path: Path, mtime: float) -> Grammar:
     d = load_yaml(path)
-    return Grammar(**{k: (frozenset(v) if isinstance(v, list) else v)
-                      for k, v in d.items() if k != "version"})
+    fields: dict[str, Any] = {
+        k: (frozenset(v) if isinstance(v, list) else v) for k, v in d.items() if k != "version"
+    }
+    return Grammar(**fields)
 
 
 def load_grammar(config: Config) -> Grammar:
@@ -86,8 +97,15 @@ class Draft:
 class SentenceCoder:
     """Codes one sentence; holds its tokens and the mentions found in it."""
 
-    def __init__(self, toks: list[Token], actors: list[ActorMention], patterns: PatternSet,
-                 cues: ModalityCues, grammar: Grammar, block: BlockKind) -> None:
+    def __init__(
+        self,
+        toks: list[Token],
+        actors: list[ActorMention],
+        patterns: PatternSet,
+        cues: ModalityCues,
+        grammar: Grammar,
+        block: BlockKind,
+    ) -> None:
         self.toks, self.g, self.cues, self.patterns = toks, grammar, cues, patterns
         self.block = block
         self.keys = [t.lower for t in toks]
@@ -96,6 +114,7 @@ class SentenceCoder:
         self.span_of = {id(a): self._token_range(a.span) for a in actors}
         self.in_actor = {i for a in actors for i in range(*self.span_of[id(a)])}
         self.acted_upon: set[int] = set()  # ids of mentions already used as recipients
+        self.chosen: list[Trigger] = []
 
     @staticmethod
     def _forms(t: Token) -> frozenset[str]:
@@ -131,16 +150,40 @@ class SentenceCoder:
                 j, k = j + 1, k + 1
         return used
 
+    def _noun_phrase_start(self, i: int) -> int:
+        """Walk back over adjectives and commas: "a larger, more deadly [assault]"."""
+        j = i
+        while j > 0 and (
+            self.keys[j - 1] in (",", "-")
+            or is_modifier_word(self.keys[j - 1])
+            or self.keys[j - 1] in ("“", '"', "‘")
+        ):
+            j -= 1
+        return j
+
+    def _after_light_verb(self, i: int) -> bool:
+        j = self._noun_phrase_start(i) - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        return j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs
+
     def _plausible(self, p: Pattern, i: int) -> bool:
-        prev = self.keys[i - 1] if i > 0 else ""
+        start = self._noun_phrase_start(i)
+        prev = self.keys[start - 1] if start > 0 else ""
         if p.kind == "verb" and prev in self.g.determiners:
-            return False  # "the attack": a noun reading
-        if p.kind == "noun" and (prev == "to" or (
-                prev in self.g.be_forms and self.keys[i].endswith("ing"))):
+            return False  # "the attack", "a larger, more deadly assault": a noun reading
+        if p.kind == "noun" and (
+            prev == "to" or (prev in self.g.be_forms and self.keys[i].endswith("ing"))
+        ):
             return False  # "to attack", "is killing": a verb reading
         tok = self.toks[i]
-        return not (tok.is_title and i > 0 and self.block != BlockKind.HEADLINE
-                    and not tok.text.isupper() and self.keys[i - 1] not in ("“", '"', "‘"))
+        return not (
+            tok.is_title
+            and i > 0
+            and self.block != BlockKind.HEADLINE
+            and not tok.text.isupper()
+            and self.keys[i - 1] not in ("“", '"', "‘")
+        )
 
     def triggers(self) -> list[Trigger]:
         found: list[Trigger] = []
@@ -155,10 +198,17 @@ class SentenceCoder:
                 found.append(Trigger(p, i, used[-1] + 1, frozenset(used)))
         # Longest phrase first; then a word read as written ("killing" the noun) over a lemma
         # ("kill"); then verbs, modes and finer CAMEO codes.
-        found.sort(key=lambda t: (-t.pattern.specificity,
-                                  t.pattern.elements[0] != self.keys[t.start],
-                                  t.pattern.kind != "verb", t.pattern.mode is None,
-                                  -len(t.pattern.cameo), t.start, t.pattern.id))
+        found.sort(
+            key=lambda t: (
+                -t.pattern.specificity,
+                t.pattern.elements[0] != self.keys[t.start],
+                t.pattern.kind != "verb",
+                t.pattern.mode is None,
+                -len(t.pattern.cameo),
+                t.start,
+                t.pattern.id,
+            )
+        )
         chosen: list[Trigger] = []
         taken: set[int] = set()
         for t in found:
@@ -166,7 +216,8 @@ class SentenceCoder:
                 continue
             chosen.append(t)
             taken |= t.used
-        return sorted(chosen, key=lambda t: t.start)
+        self.chosen = sorted(chosen, key=lambda t: t.start)
+        return self.chosen
 
     # ---------------------------------------------------------------- roles
     def _prep_before(self, start: int) -> str | None:
@@ -189,9 +240,15 @@ class SentenceCoder:
             if other is current or (direction > 0 and b0 < a1) or (direction < 0 and b1 > a0):
                 continue
             between = [self.keys[i] for i in gap]
-            if between and len(between) <= 3 and all(
-                w in self.g.coordinators or w in self.g.determiners or w == "either" for w in between
-            ) and any(w in self.g.coordinators for w in between):
+            if (
+                between
+                and len(between) <= 3
+                and all(
+                    w in self.g.coordinators or w in self.g.determiners or w == "either"
+                    for w in between
+                )
+                and any(w in self.g.coordinators for w in between)
+            ):
                 group.append(other)
                 current = other
             elif between:
@@ -199,9 +256,15 @@ class SentenceCoder:
         return group
 
     def _outside(self, t: Trigger) -> list[ActorMention]:
-        """Mentions that are not part of the trigger phrase ("reduce troop levels")."""
-        return [a for a in self.actors
-                if self.span_of[id(a)][1] <= t.start or self.span_of[id(a)][0] >= t.end]
+        """Mentions that are not part of a trigger phrase ("reduce troop levels")."""
+        return [
+            a
+            for a in self.actors
+            if not any(
+                self.span_of[id(a)][0] < u.end and u.start < self.span_of[id(a)][1]
+                for u in self.chosen
+            )
+        ]
 
     def left_agent(self, t: Trigger) -> ActorMention | None:
         start, window = t.start, t.pattern.window
@@ -220,8 +283,14 @@ class SentenceCoder:
                 best = a
         return best
 
-    def right_recipient(self, t: Trigger, preps: frozenset[str], *, direct: bool = True,
-                        skip: tuple[ActorMention, ...] = ()) -> ActorMention | None:
+    def right_recipient(
+        self,
+        t: Trigger,
+        preps: frozenset[str],
+        *,
+        direct: bool = True,
+        skip: tuple[ActorMention, ...] = (),
+    ) -> ActorMention | None:
         p = t.pattern
         weak = None
         for a in sorted(self._outside(t), key=lambda a: self.span_of[id(a)][0]):
@@ -235,7 +304,9 @@ class SentenceCoder:
             ):
                 break
             prep = self._prep_before(a0)
-            if (prep is not None and prep not in preps) or (prep is None and not direct):
+            if (prep is not None and prep not in preps) or (
+                prep is None and not (direct and self._direct_object(t.end, a0))
+            ):
                 continue
             if a.locative and not (p.locative_recipient or prep in p.recipient_preps):
                 continue
@@ -244,10 +315,20 @@ class SentenceCoder:
             weak = weak or a
         return weak
 
+    def _direct_object(self, end: int, a0: int) -> bool:
+        """Only determiners and modifiers stand between the verb and the mention."""
+        gap = self.keys[end:a0]
+        return len(gap) <= 3 and all(
+            w in self.g.determiners or w == "," or is_modifier_word(w) for w in gap
+        )
+
     def agent_after_by(self, t: Trigger) -> ActorMention | None:
         for a in self._outside(t):
             a0, _ = self.span_of[id(a)]
-            if t.end <= a0 <= t.end + t.pattern.window and self._prep_before(a0) == self.g.agent_marker:
+            if (
+                t.end <= a0 <= t.end + t.pattern.window
+                and self._prep_before(a0) == self.g.agent_marker
+            ):
                 return a
         return None
 
@@ -256,8 +337,12 @@ class SentenceCoder:
         for a in self._outside(t):
             _, a1 = self.span_of[id(a)]
             between = self.keys[a1 : t.start]
-            if a1 <= t.start and len(between) <= 2 and all(
-                w == "'s" or (w.isalpha() and w not in self.g.prepositions) for w in between
+            if (
+                a1 <= t.start
+                and len(between) <= 2
+                and all(
+                    w == "'s" or (w.isalpha() and w not in self.g.prepositions) for w in between
+                )
             ):
                 return a, "'s" in between
         return None, False
@@ -278,7 +363,7 @@ class SentenceCoder:
         actor: ActorMention | None
         recipient: ActorMention | None
         actors: list[ActorMention | None] = [None]
-        if p.kind == "noun":
+        if p.kind == "noun" and not self._after_light_verb(t.start):
             actor, recipient = self.agent_after_by(t), None
             if actor is not None:
                 actors = list(self._coordinated(actor, +1))
@@ -288,8 +373,9 @@ class SentenceCoder:
             elif mod is not None and actor is None:
                 actor, actors = mod, [mod]
             if recipient is None:
-                recipient = self.right_recipient(t, preps | {"of"}, direct=False,
-                                                 skip=tuple(a for a in actors if a))
+                recipient = self.right_recipient(
+                    t, preps | {"of"}, direct=False, skip=tuple(a for a in actors if a)
+                )
         elif self.is_passive(t):
             recipient, actor = self.left_agent(t), self.agent_after_by(t)
             actors = list(self._coordinated(actor, +1)) if actor else [None]
@@ -302,7 +388,8 @@ class SentenceCoder:
         if recipient is not None:
             self.acted_upon.add(id(recipient))
         recipients: list[ActorMention | None] = (
-            list(self._coordinated(recipient, +1)) if recipient else [None])
+            list(self._coordinated(recipient, +1)) if recipient else [None]
+        )
         return actors, recipients
 
     # ---------------------------------------------------------------- events
@@ -312,8 +399,11 @@ class SentenceCoder:
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients = self.roles(t)
             for actor in actors:
-                if actor is not None and t.pattern.actor_sectors and (
-                    actor.sector not in t.pattern.actor_sectors
+                if (
+                    actor is not None
+                    and actor.sector
+                    and t.pattern.actor_sectors
+                    and (actor.sector not in t.pattern.actor_sectors)
                 ):
                     continue
                 for recipient in recipients:
@@ -337,9 +427,13 @@ def _same(a: ActorMention | None, b: ActorMention | None) -> bool | None:
 def _mergeable(d: Draft, other: Draft) -> bool:
     roles = (_same(d.actor, other.actor), _same(d.recipient, other.recipient))
     # Two triggers are one event when no role differs and at least one role is shared or open.
-    return False not in roles and (d.actor is None or other.actor is None
-                                   or d.recipient is None or other.recipient is None
-                                   or roles == (True, True))
+    return False not in roles and (
+        d.actor is None
+        or other.actor is None
+        or d.recipient is None
+        or other.recipient is None
+        or roles == (True, True)
+    )
 
 
 def _better(a: ActorMention | None, b: ActorMention | None) -> ActorMention | None:
@@ -359,11 +453,18 @@ def merge_drafts(drafts: list[Draft]) -> list[Draft]:
     for d in drafts:
         for k, other in enumerate(kept):
             p, q = d.trigger.pattern, other.trigger.pattern
-            if (p.event_type == q.event_type and d.modality == other.modality
-                    and d.trigger is not other.trigger and _mergeable(d, other)):
+            if (
+                p.event_type == q.event_type
+                and d.modality == other.modality
+                and d.trigger is not other.trigger
+                and _mergeable(d, other)
+            ):
                 base = d if _rank(d) > _rank(other) else other
-                kept[k] = replace(base, actor=_better(other.actor, d.actor),
-                                  recipient=_better(other.recipient, d.recipient))
+                kept[k] = replace(
+                    base,
+                    actor=_better(other.actor, d.actor),
+                    recipient=_better(other.recipient, d.recipient),
+                )
                 break
         else:
             kept.append(d)
@@ -371,14 +472,22 @@ def merge_drafts(drafts: list[Draft]) -> list[Draft]:
 
 
 def _event_id(article_id: str, si: int, d: Draft, trigger: Span) -> str:
-    parts = [article_id, str(si), str(trigger.start), d.trigger.pattern.event_type,
-             d.actor.code if d.actor else "", d.recipient.code if d.recipient else "",
-             str(d.actor.span.start) if d.actor else "", str(d.recipient.span.start) if d.recipient else ""]
+    parts = [
+        article_id,
+        str(si),
+        str(trigger.start),
+        d.trigger.pattern.event_type,
+        d.actor.code if d.actor else "",
+        d.recipient.code if d.recipient else "",
+        str(d.actor.span.start) if d.actor else "",
+        str(d.recipient.span.start) if d.recipient else "",
+    ]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _nearest_time(times: list[TimeMention], toks: list[Token], t: Trigger,
-                  g: Grammar) -> TimeMention | None:
+def _nearest_time(
+    times: list[TimeMention], toks: list[Token], t: Trigger, g: Grammar
+) -> TimeMention | None:
     lo = toks[clause_start(toks, t.start, g.time_breaks)].start
     hi_idx = next((i for i in range(t.end, len(toks)) if toks[i].lower in g.time_breaks), len(toks))
     hi = toks[hi_idx - 1].end if hi_idx > 0 else toks[-1].end
@@ -387,8 +496,9 @@ def _nearest_time(times: list[TimeMention], toks: list[Token], t: Trigger,
     return min(inside, key=lambda m: abs(m.span.start - anchor), default=None)
 
 
-def _nearest_place(places: list[PlaceMention], text: str, anchor: int,
-                   locative: frozenset[str], taken: list[Span]) -> PlaceMention | None:
+def _nearest_place(
+    places: list[PlaceMention], text: str, anchor: int, locative: frozenset[str], taken: list[Span]
+) -> PlaceMention | None:
     def is_locative(p: PlaceMention) -> bool:
         before = text[max(0, p.span.start - 16) : p.span.start].lower().split()
         before = [w for w in before if w != "the"]
@@ -398,8 +508,9 @@ def _nearest_place(places: list[PlaceMention], text: str, anchor: int,
         return any(p.span.start < s.end and s.start < p.span.end for s in taken)
 
     candidates = [p for p in places if is_locative(p) and not is_participant(p)]
-    return min(candidates, key=lambda p: (p.span.start < anchor, abs(p.span.start - anchor)),
-               default=None)
+    return min(
+        candidates, key=lambda p: (p.span.start < anchor, abs(p.span.start - anchor)), default=None
+    )
 
 
 class DocumentCoder:
@@ -433,21 +544,40 @@ class DocumentCoder:
         sentence_text = s.span.text(doc.text)
         return [self._event(doc, s, sentence_text, toks, d, times, places) for d in sc.drafts()]
 
-    def _event(self, doc: Document, s: Sentence, sentence_text: str, toks: list[Token], d: Draft,
-               times: list[TimeMention], places: list[PlaceMention]) -> Event:
+    def _event(
+        self,
+        doc: Document,
+        s: Sentence,
+        sentence_text: str,
+        toks: list[Token],
+        d: Draft,
+        times: list[TimeMention],
+        places: list[PlaceMention],
+    ) -> Event:
         t, p = d.trigger, d.trigger.pattern
         span = Span(toks[t.start].start, toks[t.end - 1].end)
         when = _nearest_time(times, toks, t, self.grammar)
         taken = [m.span for m in (d.actor, d.recipient) if m is not None]
         where = _nearest_place(places, doc.text, span.start, self.locative, taken)
         date, precision, date_text = (
-            (when.date, when.precision, when.text) if when
-            else (doc.published, "day", None) if doc.published else (None, None, None)
+            (when.date, when.precision, when.text)
+            if when
+            else (doc.published, "day", None)
+            if doc.published
+            else (None, None, None)
         )
-        location = Location(where.name, where.country, where.lat, where.lon, where.precision,
-                            where.span) if where else None
-        confidence = 0.45 + 0.2 * bool(d.actor and d.actor.country) + 0.2 * bool(
-            d.recipient and d.recipient.country) + 0.1 * (p.specificity > 1) - 0.1 * (p.kind == "noun")
+        location = (
+            Location(where.name, where.country, where.lat, where.lon, where.precision, where.span)
+            if where
+            else None
+        )
+        confidence = (
+            0.45
+            + 0.2 * bool(d.actor and d.actor.country)
+            + 0.2 * bool(d.recipient and d.recipient.country)
+            + 0.1 * (p.specificity > 1)
+            - 0.1 * (p.kind == "noun")
+        )
         return Event(
             event_id=_event_id(doc.id, s.index, d, span),
             article_id=doc.id,

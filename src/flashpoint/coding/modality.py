@@ -46,7 +46,9 @@ def clause_start(toks: list[Token], index: int, breaks: frozenset[str]) -> int:
     return 0
 
 
-def modality_of(toks: list[Token], trigger: int, cues: ModalityCues) -> tuple[Modality, tuple[str, ...]]:
+def modality_of(
+    toks: list[Token], trigger: int, cues: ModalityCues
+) -> tuple[Modality, tuple[str, ...]]:
     """The modality that cues before token `trigger` give it, and the cues that applied."""
     start = max(clause_start(toks, trigger, cues.clause_breaks), trigger - cues.window)
     words = [t.lower for t in toks[start:trigger]]

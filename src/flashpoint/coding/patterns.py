@@ -1,4 +1,4 @@
-"""The pattern file: verb and noun phrases that trigger PLOVER events, checked against the ontology."""
+"""The pattern file: verb and noun phrases that trigger PLOVER events, checked by the ontology."""
 
 from __future__ import annotations
 
@@ -50,10 +50,11 @@ def _elements(phrase: str) -> tuple[str, ...]:
     return tuple(t.lower if t.text != GAP else GAP for t in tokenize(phrase))
 
 
-def _patterns_of(row: dict[str, Any], defaults: dict[str, Any], path: Path,
-                 ontology: Ontology) -> list[Pattern]:
+def _patterns_of(
+    row: dict[str, Any], defaults: dict[str, Any], path: Path, ontology: Ontology
+) -> list[Pattern]:
     pid = row.get("id", "?")
-    etype = row.get("type")
+    etype = str(row.get("type"))
     require(etype in ontology.event_types, path, f"{pid}: unknown event type {etype!r}")
     mode = row.get("mode")
     require(ontology.has_mode(etype, mode), path, f"{pid}: mode {mode!r} is not a mode of {etype}")
@@ -65,19 +66,29 @@ def _patterns_of(row: dict[str, Any], defaults: dict[str, Any], path: Path,
     context = tuple(row.get("context") or ())
     for c in context:
         require(c in ontology.contexts, path, f"{pid}: unknown context {c!r}")
-    preps = frozenset(defaults.get("recipient_preps", [])) | frozenset(row.get("recipient_preps") or [])
+    preps = frozenset(defaults.get("recipient_preps", [])) | frozenset(
+        row.get("recipient_preps") or []
+    )
     out = []
     for kind in ("verbs", "nouns"):
         for phrase in row.get(kind) or []:
             elements = _elements(phrase)
             require(bool(elements) and elements[0] != GAP, path, f"{pid}: bad phrase {phrase!r}")
-            out.append(Pattern(
-                id=pid, event_type=etype, mode=mode, context=context, cameo=cameo,
-                kind=kind[:-1], elements=elements, recipient_preps=preps,
-                locative_recipient=bool(row.get("locative_recipient", False)),
-                actor_sectors=frozenset(row.get("actor_sectors") or ()),
-                window=int(row.get("window", defaults.get("window", 10))),
-            ))
+            out.append(
+                Pattern(
+                    id=pid,
+                    event_type=etype,
+                    mode=mode,
+                    context=context,
+                    cameo=cameo,
+                    kind=kind[:-1],
+                    elements=elements,
+                    recipient_preps=preps,
+                    locative_recipient=bool(row.get("locative_recipient", False)),
+                    actor_sectors=frozenset(row.get("actor_sectors") or ()),
+                    window=int(row.get("window", defaults.get("window", 10))),
+                )
+            )
     require(bool(out), path, f"{pid}: a pattern needs verbs or nouns")
     return out
 
@@ -85,8 +96,11 @@ def _patterns_of(row: dict[str, Any], defaults: dict[str, Any], path: Path,
 @functools.lru_cache(maxsize=8)
 def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
     data = load_yaml(path)
-    require(isinstance(data, dict) and isinstance(data.get("patterns"), list), path,
-            "needs a 'patterns' list")
+    require(
+        isinstance(data, dict) and isinstance(data.get("patterns"), list),
+        path,
+        "needs a 'patterns' list",
+    )
     defaults = data.get("defaults") or {}
     ids: set[str] = set()
     patterns: list[Pattern] = []
@@ -101,8 +115,9 @@ def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
         require(key not in seen, path, f"phrase {p.phrase!r} is in both {seen.get(key)} and {p.id}")
         seen[key] = p.id
         by_first.setdefault(p.elements[0], []).append(p)
-    return PatternSet(tuple(patterns), {k: tuple(v) for k, v in by_first.items()},
-                      str(data.get("version", "1")))
+    return PatternSet(
+        tuple(patterns), {k: tuple(v) for k, v in by_first.items()}, str(data.get("version", "1"))
+    )
 
 
 def load_patterns(config: Config | None = None) -> PatternSet:

@@ -53,8 +53,9 @@ def with_default_date(doc: Document, config: Config) -> Document:
     return doc
 
 
-def code_documents(items: Iterable[Document | Reject], pipeline: Pipeline
-                   ) -> Iterator[Document | Reject]:
+def code_documents(
+    items: Iterable[Document | Reject], pipeline: Pipeline
+) -> Iterator[Document | Reject]:
     """Run the pipeline over documents; pass rejects through; a failing stage becomes a reject."""
     for item in items:
         if isinstance(item, Reject):
@@ -63,9 +64,12 @@ def code_documents(items: Iterable[Document | Reject], pipeline: Pipeline
         try:
             yield pipeline(with_default_date(item, pipeline.config))
         except Exception as exc:  # one bad document must not stop the batch
-            yield Reject(item.origin, E_STAGE_FAILED.code,
-                         f"{item.origin}: {E_STAGE_FAILED.title}: {type(exc).__name__}: {exc}",
-                         item.raw_sha256)
+            yield Reject(
+                item.origin,
+                E_STAGE_FAILED.code,
+                f"{item.origin}: {E_STAGE_FAILED.title}: {type(exc).__name__}: {exc}",
+                item.raw_sha256,
+            )
 
 
 def _batches(items: Iterable[Document | Reject], size: int) -> Iterator[list[Document | Reject]]:
@@ -79,9 +83,14 @@ def _batches(items: Iterable[Document | Reject], size: int) -> Iterator[list[Doc
         yield batch
 
 
-def ingest(items: Iterable[Document | Reject], store_path: str | Path, config: Config,
-           *, batch_size: int = 16,
-           on_progress: Callable[[IngestReport], None] | None = None) -> IngestReport:
+def ingest(
+    items: Iterable[Document | Reject],
+    store_path: str | Path,
+    config: Config,
+    *,
+    batch_size: int = 16,
+    on_progress: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
     """Code and store every new document; record every reject. Safe to rerun."""
     from ..store import Store
 

@@ -95,18 +95,23 @@ def _load_rules(path: str, mtime: float) -> CleanRules:
         items = data.get(key, [])
         require(isinstance(items, list), where, f"'{key}' must be a list")
         return tuple(
-            _compile(where, f"{key}[{i}]", f"(?:{p}){suffix}" if isinstance(p, str) else p,
-                     re.IGNORECASE)
+            _compile(
+                where, f"{key}[{i}]", f"(?:{p}){suffix}" if isinstance(p, str) else p, re.IGNORECASE
+            )
             for i, p in enumerate(items)
         )
 
     credits = patterns("photo_credits", r"\s*$")
     for i, rx in enumerate(credits):
-        require("credit" in rx.groupindex, where,
-                f"photo_credits[{i}] needs a (?P<credit>...) group")
+        require(
+            "credit" in rx.groupindex, where, f"photo_credits[{i}] needs a (?P<credit>...) group"
+        )
     prefixes = data.get("caption_prefixes", [])
-    require(isinstance(prefixes, list) and all(isinstance(p, str) for p in prefixes), where,
-            "'caption_prefixes' must be a list of strings")
+    require(
+        isinstance(prefixes, list) and all(isinstance(p, str) for p in prefixes),
+        where,
+        "'caption_prefixes' must be a list of strings",
+    )
     max_chars = data.get("max_line_chars", 300)
     require(isinstance(max_chars, int) and max_chars > 0, where, "'max_line_chars' must be > 0")
     return CleanRules(
@@ -208,8 +213,10 @@ def _units(text: str, rules: CleanRules, dropped: list[Dropped]) -> list[_Unit]:
                 units.append(_Unit(m.group("body"), BlockKind.LIST_ITEM))
                 open_unit = None
                 continue
-            if open_unit is not None and not _TERMINAL.search(open_unit.text) and (
-                line[0].islower() or len(open_unit.text) >= _WRAP_MIN_CHARS
+            if (
+                open_unit is not None
+                and not _TERMINAL.search(open_unit.text)
+                and (line[0].islower() or len(open_unit.text) >= _WRAP_MIN_CHARS)
             ):
                 open_unit.text = f"{open_unit.text} {line}"  # a hard-wrapped line
             else:
@@ -255,9 +262,13 @@ def _label(units: list[_Unit], title: str | None) -> None:
     if not units:
         return
     head = units[0]
-    is_headline = head.kind is BlockKind.BODY and not head.caption and (
-        (title is not None and _title_matches(title, head.text))
-        or (len(head.text) <= HEADLINE_MAX_CHARS and not head.text.endswith("."))
+    is_headline = (
+        head.kind is BlockKind.BODY
+        and not head.caption
+        and (
+            (title is not None and _title_matches(title, head.text))
+            or (len(head.text) <= HEADLINE_MAX_CHARS and not head.text.endswith("."))
+        )
     )
     for unit in units:
         if unit.caption and unit.kind is BlockKind.BODY:

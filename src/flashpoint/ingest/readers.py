@@ -94,8 +94,12 @@ def _sha(raw: bytes) -> str:
 
 
 def _reject(origin: str, code: ErrorCode, what: str, raw_sha256: str = "") -> Reject:
-    return Reject(origin=origin, code=code.code, message=f"{code.code} {origin}: {what}",
-                  raw_sha256=raw_sha256)
+    return Reject(
+        origin=origin,
+        code=code.code,
+        message=f"{code.code} {origin}: {what}",
+        raw_sha256=raw_sha256,
+    )
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -196,8 +200,12 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
 def _text_document(text: str, origin: str, sha: str, filename: str) -> Document | Reject:
     front, body = _split_front_matter(text)
     if not body.strip():
-        return _reject(origin, E_EMPTY, "holds front matter but no article text; add the text "
-                       "below the closing '---' line.", sha)
+        return _reject(
+            origin,
+            E_EMPTY,
+            "holds front matter but no article text; add the text below the closing '---' line.",
+            sha,
+        )
     meta: dict[str, Any] = {}
     published = _set_date(meta, origin, front.get("date"))
     if published is None and "date" not in front:
@@ -296,9 +304,14 @@ def _html_document(
 ) -> Document | Reject:
     extracted = extract_html(html)
     if extracted is None:
-        return _reject(origin, E_HTML_EXTRACT, "no article text could be extracted from the HTML; "
-                       "check that the page holds the article (not a login or consent page) or "
-                       "save the article text as .txt.", sha)
+        return _reject(
+            origin,
+            E_HTML_EXTRACT,
+            "no article text could be extracted from the HTML; "
+            "check that the page holds the article (not a login or consent page) or "
+            "save the article text as .txt.",
+            sha,
+        )
     text, hmeta = extracted
     rec = record or {}
     meta: dict[str, Any] = {}
@@ -330,23 +343,41 @@ def _record_document(line: bytes, origin: str) -> Document | Reject:
     try:
         rec = json.loads(decode_raw(line))
     except (ValueError, RecursionError) as exc:
-        return _reject(origin, E_BAD_JSON, f"not valid JSON ({exc}); fix or remove this line, "
-                       "each line must hold one JSON object.", sha)
+        return _reject(
+            origin,
+            E_BAD_JSON,
+            f"not valid JSON ({exc}); fix or remove this line, "
+            "each line must hold one JSON object.",
+            sha,
+        )
     if not isinstance(rec, dict):
-        return _reject(origin, E_BAD_RECORD, f"a record must be a JSON object, not "
-                       f"{type(rec).__name__}; write {{\"id\": ..., \"text\": ...}}.", sha)
+        return _reject(
+            origin,
+            E_BAD_RECORD,
+            f"a record must be a JSON object, not "
+            f'{type(rec).__name__}; write {{"id": ..., "text": ...}}.',
+            sha,
+        )
     bad = [k for k in _RECORD_STR_FIELDS if rec.get(k) is not None and not isinstance(rec[k], str)]
     if rec.get("id") is not None and (
         isinstance(rec["id"], bool) or not isinstance(rec["id"], str | int)
     ):
         bad.insert(0, "id")
     if bad:
-        return _reject(origin, E_BAD_RECORD, f"field(s) {', '.join(bad)} must be strings; "
-                       "fix the record's types.", sha)
+        return _reject(
+            origin,
+            E_BAD_RECORD,
+            f"field(s) {', '.join(bad)} must be strings; fix the record's types.",
+            sha,
+        )
     text, html = rec.get("text"), rec.get("html")
     if text is None and html is None:
-        return _reject(origin, E_BAD_RECORD, "record has neither 'text' nor 'html'; add the "
-                       "article text under one of them.", sha)
+        return _reject(
+            origin,
+            E_BAD_RECORD,
+            "record has neither 'text' nor 'html'; add the article text under one of them.",
+            sha,
+        )
     for key in ("title", "url", "source", "date"):
         if isinstance(rec.get(key), str):
             rec[key] = " ".join(repair_text(rec[key]).split()) or None
@@ -374,8 +405,9 @@ def _record_document(line: bytes, origin: str) -> Document | Reject:
         if isinstance(doc, Document):
             doc.meta["record_format"] = "html"
     else:
-        return _reject(origin, E_EMPTY, "record's text is empty; add the article text or drop "
-                       "the line.", sha)
+        return _reject(
+            origin, E_EMPTY, "record's text is empty; add the article text or drop the line.", sha
+        )
     if isinstance(doc, Document):
         doc.meta.update(meta_extra)
     return doc
@@ -394,20 +426,33 @@ def _jsonl_documents(raw: bytes, origin: str) -> Iterator[Document | Reject]:
 def _from_bytes(raw: bytes, origin: str, fmt: str, filename: str) -> Iterator[Document | Reject]:
     sha = _sha(raw)
     if not raw.strip():
-        yield _reject(origin, E_EMPTY, "is empty or holds only whitespace; remove it or add the "
-                      "article text.", sha)
+        yield _reject(
+            origin,
+            E_EMPTY,
+            "is empty or holds only whitespace; remove it or add the article text.",
+            sha,
+        )
         return
     if looks_binary(raw):
-        yield _reject(origin, E_BINARY, "looks binary, not text; pass text, HTML or JSON Lines "
-                      "(convert PDFs and word-processor files to text first).", sha)
+        yield _reject(
+            origin,
+            E_BINARY,
+            "looks binary, not text; pass text, HTML or JSON Lines "
+            "(convert PDFs and word-processor files to text first).",
+            sha,
+        )
         return
     if fmt == "jsonl":
         yield from _jsonl_documents(raw, origin)
         return
     text = decode_bytes(raw)
     if not text.strip():
-        yield _reject(origin, E_EMPTY, "holds no text after decoding; check the file's "
-                      "encoding or remove it.", sha)
+        yield _reject(
+            origin,
+            E_EMPTY,
+            "holds no text after decoding; check the file's encoding or remove it.",
+            sha,
+        )
         return
     if fmt == "html":
         yield _html_document(text, origin, sha, filename)
@@ -428,8 +473,12 @@ def read_stream(
 ) -> Iterator[Document | Reject]:
     """Read one stream (stdin, a BytesIO). `fmt` is text, html or jsonl; sniffed if None."""
     if fmt is not None and fmt not in KNOWN_FORMATS:
-        yield _reject(name, E_UNKNOWN_FORMAT, f"format {fmt!r} is not one flashpoint reads; use "
-                      f"one of {', '.join(sorted(KNOWN_FORMATS))}.")
+        yield _reject(
+            name,
+            E_UNKNOWN_FORMAT,
+            f"format {fmt!r} is not one flashpoint reads; use "
+            f"one of {', '.join(sorted(KNOWN_FORMATS))}.",
+        )
         return
     try:
         raw = stream.read(max_bytes + 1)
@@ -439,16 +488,23 @@ def read_stream(
     if not isinstance(raw, bytes):
         raw = str(raw).encode("utf-8")
     if len(raw) > max_bytes:
-        yield _reject(name, E_TOO_LARGE, f"is larger than the {max_bytes}-byte cap; split it or "
-                      "raise max_bytes.")
+        yield _reject(
+            name,
+            E_TOO_LARGE,
+            f"is larger than the {max_bytes}-byte cap; split it or raise max_bytes.",
+        )
         return
     yield from _from_bytes(raw, name, fmt or sniff_format(raw), name)
 
 
 def _unreadable(origin: str, exc: BaseException) -> Reject:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return _reject(origin, E_UNREADABLE, f"could not be read ({reason}); check that it exists, "
-                   "is a regular file and that you may read it.")
+    return _reject(
+        origin,
+        E_UNREADABLE,
+        f"could not be read ({reason}); check that it exists, "
+        "is a regular file and that you may read it.",
+    )
 
 
 def _read_file(path: Path, fmt: str, max_bytes: int) -> Iterator[Document | Reject]:
@@ -460,8 +516,12 @@ def _read_file(path: Path, fmt: str, max_bytes: int) -> Iterator[Document | Reje
         if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file")
         if st.st_size > max_bytes:
-            yield _reject(origin, E_TOO_LARGE, f"is {st.st_size} bytes, larger than the "
-                          f"{max_bytes}-byte cap; split it or raise max_bytes.")
+            yield _reject(
+                origin,
+                E_TOO_LARGE,
+                f"is {st.st_size} bytes, larger than the "
+                f"{max_bytes}-byte cap; split it or raise max_bytes.",
+            )
             return
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)
@@ -469,16 +529,21 @@ def _read_file(path: Path, fmt: str, max_bytes: int) -> Iterator[Document | Reje
         yield _unreadable(origin, exc)
         return
     if len(raw) > max_bytes:  # the file grew after stat
-        yield _reject(origin, E_TOO_LARGE, f"is larger than the {max_bytes}-byte cap; split it "
-                      "or raise max_bytes.")
+        yield _reject(
+            origin,
+            E_TOO_LARGE,
+            f"is larger than the {max_bytes}-byte cap; split it or raise max_bytes.",
+        )
         return
     yield from _from_bytes(raw, origin, fmt, path.name)
 
 
 def _silently_skipped(path: Path) -> bool:
     name = path.name
-    return name.startswith(".") or path.suffix.lower() in _SILENT_SUFFIXES or (
-        name.upper().startswith("README")
+    return (
+        name.startswith(".")
+        or path.suffix.lower() in _SILENT_SUFFIXES
+        or (name.upper().startswith("README"))
     )
 
 
@@ -501,8 +566,12 @@ def _walk(folder: Path, max_bytes: int) -> Iterator[Document | Reject]:
             continue
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
-            yield _reject(str(path), E_UNKNOWN_FORMAT, "skipped: not a news format; flashpoint "
-                          f"reads {', '.join(sorted(FORMATS))}. Rename it or move it out.")
+            yield _reject(
+                str(path),
+                E_UNKNOWN_FORMAT,
+                "skipped: not a news format; flashpoint "
+                f"reads {', '.join(sorted(FORMATS))}. Rename it or move it out.",
+            )
             continue
         yield from _read_file(path, fmt, max_bytes)
 
@@ -524,7 +593,11 @@ def read_path(
         return
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
-        yield _reject(str(p), E_UNKNOWN_FORMAT, "is not a file type flashpoint reads; use "
-                      f"{', '.join(sorted(FORMATS))}, or pipe it to stdin with a --format.")
+        yield _reject(
+            str(p),
+            E_UNKNOWN_FORMAT,
+            "is not a file type flashpoint reads; use "
+            f"{', '.join(sorted(FORMATS))}, or pipe it to stdin with a --format.",
+        )
         return
     yield from _read_file(p, fmt, max_bytes)

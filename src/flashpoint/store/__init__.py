@@ -3,5 +3,12 @@
 from .db import Store
 from .queries import EXPORT_FORMATS, EventFilter, export, select_events, summary, write_events
 
-__all__ = ["EXPORT_FORMATS", "EventFilter", "Store", "export", "select_events", "summary",
-           "write_events"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "EventFilter",
+    "Store",
+    "export",
+    "select_events",
+    "summary",
+    "write_events",
+]

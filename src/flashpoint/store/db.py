@@ -73,8 +73,16 @@ class Store:
     def write(self, docs: Iterable[Document], data_version: str) -> int:
         """Store coded documents in one transaction; returns the number of events written."""
         tables: dict[str, list[dict[str, Any]]] = {
-            k: [] for k in ("articles", "blocks", "sentences", "dropped", "actor_mentions",
-                            "place_mentions", "events")
+            k: []
+            for k in (
+                "articles",
+                "blocks",
+                "sentences",
+                "dropped",
+                "actor_mentions",
+                "place_mentions",
+                "events",
+            )
         }
         now = _now()
         for doc in docs:
@@ -117,38 +125,89 @@ class Store:
         return row[0] if row else None
 
 
-def _rows_of(doc: Document, tables: dict[str, list[dict[str, Any]]], data_version: str,
-             now: dt.datetime) -> None:
+def _rows_of(
+    doc: Document, tables: dict[str, list[dict[str, Any]]], data_version: str, now: dt.datetime
+) -> None:
     aid = doc.id
     coder = doc.events[0].coder if doc.events else None
-    tables["articles"].append({
-        "article_id": aid, "origin": doc.origin, "fmt": doc.fmt, "title": doc.title,
-        "url": doc.url, "source": doc.source, "published": doc.published,
-        "raw_sha256": doc.raw_sha256, "text": doc.text, "n_sentences": len(doc.sentences),
-        "n_events": len(doc.events), "synthetic": bool(doc.meta.get("synthetic", False)),
-        "coder": coder, "data_version": data_version, "ingested_at": now,
-    })
+    tables["articles"].append(
+        {
+            "article_id": aid,
+            "origin": doc.origin,
+            "fmt": doc.fmt,
+            "title": doc.title,
+            "url": doc.url,
+            "source": doc.source,
+            "published": doc.published,
+            "raw_sha256": doc.raw_sha256,
+            "text": doc.text,
+            "n_sentences": len(doc.sentences),
+            "n_events": len(doc.events),
+            "synthetic": bool(doc.meta.get("synthetic", False)),
+            "coder": coder,
+            "data_version": data_version,
+            "ingested_at": now,
+        }
+    )
     for i, b in enumerate(doc.blocks):
-        tables["blocks"].append({"article_id": aid, "block_index": i, "kind": b.kind.value,
-                                 "start": b.span.start, "end": b.span.end, "repeats": b.repeats})
+        tables["blocks"].append(
+            {
+                "article_id": aid,
+                "block_index": i,
+                "kind": b.kind.value,
+                "start": b.span.start,
+                "end": b.span.end,
+                "repeats": b.repeats,
+            }
+        )
     for s in doc.sentences:
-        tables["sentences"].append({"article_id": aid, "sentence_index": s.index,
-                                    "start": s.span.start, "end": s.span.end,
-                                    "block": s.block.value, "text": s.span.text(doc.text)})
+        tables["sentences"].append(
+            {
+                "article_id": aid,
+                "sentence_index": s.index,
+                "start": s.span.start,
+                "end": s.span.end,
+                "block": s.block.value,
+                "text": s.span.text(doc.text),
+            }
+        )
     for i, d in enumerate(doc.dropped):
-        tables["dropped"].append({"article_id": aid, "line_index": i, "reason": d.reason,
-                                  "text": d.text})
+        tables["dropped"].append(
+            {"article_id": aid, "line_index": i, "reason": d.reason, "text": d.text}
+        )
     for a in doc.actors:
-        tables["actor_mentions"].append({
-            "article_id": aid, "sentence_index": a.sentence_index, "start": a.span.start,
-            "end": a.span.end, "text": a.text, "code": a.code, "country": a.country,
-            "sector": a.sector, "name": a.name, "sponsor": a.sponsor, "entry": a.entry,
-            "locative": a.locative})
+        tables["actor_mentions"].append(
+            {
+                "article_id": aid,
+                "sentence_index": a.sentence_index,
+                "start": a.span.start,
+                "end": a.span.end,
+                "text": a.text,
+                "code": a.code,
+                "country": a.country,
+                "sector": a.sector,
+                "name": a.name,
+                "sponsor": a.sponsor,
+                "entry": a.entry,
+                "locative": a.locative,
+            }
+        )
     for p in doc.places:
-        tables["place_mentions"].append({
-            "article_id": aid, "sentence_index": p.sentence_index, "start": p.span.start,
-            "end": p.span.end, "text": p.text, "name": p.name, "country": p.country,
-            "lat": p.lat, "lon": p.lon, "precision": p.precision, "entry": p.entry})
+        tables["place_mentions"].append(
+            {
+                "article_id": aid,
+                "sentence_index": p.sentence_index,
+                "start": p.span.start,
+                "end": p.span.end,
+                "text": p.text,
+                "name": p.name,
+                "country": p.country,
+                "lat": p.lat,
+                "lon": p.lon,
+                "precision": p.precision,
+                "entry": p.entry,
+            }
+        )
     for e in doc.events:
         row = event_to_row(e)
         row.pop("sentence")

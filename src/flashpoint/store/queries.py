@@ -53,7 +53,9 @@ class EventFilter:
 
 def select_events(store: Store, flt: EventFilter) -> list[dict[str, Any]]:
     where, params = flt.where()
-    sql = f"SELECT * FROM events_full{where} ORDER BY date, article_id, sentence_index, trigger_start"
+    sql = (
+        f"SELECT * FROM events_full{where} ORDER BY date, article_id, sentence_index, trigger_start"
+    )
     if flt.limit:
         sql += f" LIMIT {int(flt.limit)}"
     return store.query(sql, params)
@@ -71,7 +73,9 @@ def write_events(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("|".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+            writer.writerow(
+                {k: ("|".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+            )
         return
     raise ValueError(f"unknown format {fmt!r}")
 
@@ -92,7 +96,9 @@ def export(store: Store, fmt: str, out_dir: Path, flt: EventFilter | None = None
         ("articles", "SELECT * EXCLUDE (text) FROM articles"),
     ):
         path = out_dir / f"{table}.{fmt}"
-        store.con.execute(f"COPY ({sql}) TO '{_sql_path(path)}' ({options})", params if table == "events" else [])
+        store.con.execute(
+            f"COPY ({sql}) TO '{_sql_path(path)}' ({options})", params if table == "events" else []
+        )
         written.append(path)
     return written
 
@@ -113,9 +119,11 @@ def summary(store: Store) -> dict[str, Any]:
         """SELECT event_type, count(*) AS events,
                   count(*) FILTER (WHERE modality = 'asserted') AS asserted,
                   round(avg(goldstein), 2) AS mean_goldstein
-           FROM events GROUP BY 1 ORDER BY 2 DESC, 1""")
+           FROM events GROUP BY 1 ORDER BY 2 DESC, 1"""
+    )
     s["by_modality"] = store.query(
-        "SELECT modality, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC")
+        "SELECT modality, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"
+    )
     s["top_dyads"] = store.query(
         """SELECT actor_country AS actor, recipient_country AS recipient, count(*) AS events,
                   round(sum(goldstein), 1) AS goldstein_sum,
@@ -123,8 +131,10 @@ def summary(store: Store) -> dict[str, Any]:
            FROM events
            WHERE actor_country IS NOT NULL AND recipient_country IS NOT NULL
              AND actor_country <> recipient_country AND modality = 'asserted'
-           GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10""")
+           GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10"""
+    )
     s["reject_list"] = store.query(
-        "SELECT origin, code, message FROM rejects ORDER BY last_seen DESC, origin LIMIT 20")
+        "SELECT origin, code, message FROM rejects ORDER BY last_seen DESC, origin LIMIT 20"
+    )
     s["date_range"] = store.query("SELECT min(date) AS first, max(date) AS last FROM events")[0]
     return s

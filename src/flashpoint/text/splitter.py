@@ -59,14 +59,21 @@ def _load_rules(path: str, mtime: float) -> SplitRules:
         for item in items:
             require(isinstance(item, str) and bool(item), where, f"{cat}: {item!r} is not a word")
             require(item == item.lower(), where, f"{cat}: {item!r} must be lowercase")
-            require(not item.endswith("."), where, f"{cat}: write {item.rstrip('.')!r} without "
-                    "the final period")
-            require(item not in kinds, where, f"{item!r} is listed twice "
-                    f"({kinds.get(item)} and {cat})")
+            require(
+                not item.endswith("."),
+                where,
+                f"{cat}: write {item.rstrip('.')!r} without the final period",
+            )
+            require(
+                item not in kinds, where, f"{item!r} is listed twice ({kinds.get(item)} and {cat})"
+            )
             kinds[item] = cat
     starters = data.get("sentence_starters")
-    require(isinstance(starters, list) and all(isinstance(s, str) for s in starters), where,
-            "'sentence_starters' must be a list of words")
+    require(
+        isinstance(starters, list) and all(isinstance(s, str) for s in starters),
+        where,
+        "'sentence_starters' must be a list of words",
+    )
     unknown = set(data) - {"version", "sentence_starters", *_CATEGORIES}
     require(not unknown, where, f"unknown keys {sorted(unknown)}")
     return SplitRules(kinds, frozenset(starters), source=path)
@@ -213,13 +220,15 @@ class SplitStage(Stage):
         sentences: list[Sentence] = []
         for block in doc.blocks:
             if block.kind is BlockKind.HEADLINE:
-                spans = split_sentences(doc.text, block.span.start, block.span.end,
-                                        rules=self.rules)
+                spans = split_sentences(
+                    doc.text, block.span.start, block.span.end, rules=self.rules
+                )
                 if spans:
                     spans = [Span(spans[0].start, spans[-1].end)]
             else:
-                spans = split_sentences(doc.text, block.span.start, block.span.end,
-                                        rules=self.rules)
+                spans = split_sentences(
+                    doc.text, block.span.start, block.span.end, rules=self.rules
+                )
             base = len(sentences)
             sentences.extend(Sentence(base + i, sp, block.kind) for i, sp in enumerate(spans))
         return dataclasses.replace(doc, sentences=tuple(sentences))

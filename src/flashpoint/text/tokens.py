@@ -74,3 +74,12 @@ def is_participle(word: str) -> bool:
 
     lemma = verb_lemma(word)
     return word in getInflection(lemma, tag="VBN") or word in getInflection(lemma, tag="VBD")
+
+
+@functools.lru_cache(maxsize=65536)
+def is_modifier_word(word: str) -> bool:
+    """True for words read as adjectives or adverbs, never verbs ("deadly", "larger", "more")."""
+    from lemminflect import getAllLemmas
+
+    kinds = set(getAllLemmas(word))
+    return ("ADJ" in kinds or kinds == {"ADV"}) and "VERB" not in kinds

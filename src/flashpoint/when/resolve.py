@@ -88,8 +88,11 @@ def _lexicon(path: str) -> Lexicon:
     numbers = _mapping(data, "numbers", path)
     relative: dict[str, tuple[str, int]] = {}
     for phrase, spec in (data.get("relative") or {}).items():
-        require(isinstance(spec, dict) and spec.get("unit") in UNITS, path,
-                f"relative {phrase!r}: unit must be one of {', '.join(UNITS)}")
+        require(
+            isinstance(spec, dict) and spec.get("unit") in UNITS,
+            path,
+            f"relative {phrase!r}: unit must be one of {', '.join(UNITS)}",
+        )
         relative[str(phrase).lower()] = (str(spec["unit"]), int(spec.get("offset", 0)))
 
     mon = rf"(?P<mon>{_alt(months)})\.?"
@@ -127,9 +130,7 @@ def _lexicon(path: str) -> Lexicon:
         "weekday": re.compile(
             rf"\b(?:(?P<dir>{wd_pre})\s+)?(?P<wd>{wd})(?:\s+(?:{parts}))?\b", flags
         ),
-        "ago": re.compile(
-            rf"\b(?P<n>\d+|{nums})\s+(?P<unit>day|week|month|year)s?\s+ago\b", flags
-        ),
+        "ago": re.compile(rf"\b(?P<n>\d+|{nums})\s+(?P<unit>day|week|month|year)s?\s+ago\b", flags),
         "relative": re.compile(rf"\b(?P<core>{_alt(relative)})\b", flags),
     }
     future = re.compile(rf"(?<!\w)(?:{_alt(_words(data, 'future_cues', path))})(?!\w)", flags)
@@ -185,9 +186,11 @@ def _nearest_year(month: int, day: int, pub: dt.date, future: bool) -> dt.date |
     ahead = min((d for d in options if d > pub), default=None)
     if past is None:
         return ahead
-    if ahead is not None and (ahead - pub).days <= _AHEAD_DAYS and (ahead - pub).days * 2 < (
-        pub - past
-    ).days:
+    if (
+        ahead is not None
+        and (ahead - pub).days <= _AHEAD_DAYS
+        and (ahead - pub).days * 2 < (pub - past).days
+    ):
         return ahead
     return past
 

@@ -201,12 +201,18 @@ class _Builder:
 def _countries_from_yaml(path: Path, b: _Builder, populations: dict[str, int]) -> dict[str, Place]:
     data = load_yaml(path)
     where = str(path)
-    require(isinstance(data, dict) and isinstance(data.get("countries"), list), where,
-            "expected a mapping with a 'countries' list")
+    require(
+        isinstance(data, dict) and isinstance(data.get("countries"), list),
+        where,
+        "expected a mapping with a 'countries' list",
+    )
     out: dict[str, Place] = {}
     for row in data["countries"]:
-        require(isinstance(row, dict) and "code" in row and "name" in row, where,
-                f"country rows need code and name: {row!r}")
+        require(
+            isinstance(row, dict) and "code" in row and "name" in row,
+            where,
+            f"country rows need code and name: {row!r}",
+        )
         code = str(row["code"])
         point = row.get("centroid") or row.get("capital") or {}
         lat = point.get("lat")
@@ -237,8 +243,15 @@ def _countries_from_geonames(gc: Any, cities: dict[str, Any], b: _Builder) -> di
         name = str(row["name"]).strip()
         if name.lower().startswith("the "):
             name = name[4:]
-        place = Place(name, row["iso3"], lat, lon, COUNTRY, int(row.get("population") or 0),
-                      f"country:{row['iso3']}")
+        place = Place(
+            name,
+            row["iso3"],
+            lat,
+            lon,
+            COUNTRY,
+            int(row.get("population") or 0),
+            f"country:{row['iso3']}",
+        )
         out[row["iso3"]] = place
         b.add(name, place)
     return out
@@ -249,8 +262,15 @@ def _cities(cities: dict[str, Any], iso3: dict[str, str], rules: Rules, b: _Buil
     names = b.names
     for c in cities.values():
         pop = int(c.get("population") or 0)
-        place = Place(c["name"], iso3.get(c["countrycode"]), float(c["latitude"]),
-                      float(c["longitude"]), CITY, pop, f"geonames:{c['geonameid']}")
+        place = Place(
+            c["name"],
+            iso3.get(c["countrycode"]),
+            float(c["latitude"]),
+            float(c["longitude"]),
+            CITY,
+            pop,
+            f"geonames:{c['geonameid']}",
+        )
         key = key_of(c["name"])
         names[key].append(Name(place, c["name"], False, _is_acronym(c["name"])))
         if pop < rules.lowercase_min_population:

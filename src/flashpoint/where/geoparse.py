@@ -168,9 +168,7 @@ def _score(name: Name, hints: set[str], apposition: frozenset[str], gaz: Gazette
     return score
 
 
-def _scan(
-    text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool
-) -> Iterable[_Match]:
+def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iterable[_Match]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
     keys = [fold(t.text) for t in toks]
     i = 0
@@ -194,7 +192,8 @@ def _scan(
                 continue
             apposition = _country_after(toks, end, gaz)
             ok = tuple(
-                c for c in cands
+                c
+                for c in cands
                 if _acceptable(c, key, toks, i, end, gaz, text, caseless, apposition)
             )
             if ok:
