@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..model import ActorMention, Document, Sentence, Span
 from ..pipeline import Config, Stage, register_stage
-from ..text.tokens import Token, is_lowercase_text, tokenize
+from ..text.tokens import Token, is_lowercase_text, is_modifier_word, tokenize
 from .dictionary import FUNCTION_WORDS, ActorDictionary, Composition, Entry, load_actor_dictionary
 
 MODIFIER_KINDS = ("person", "group", "metonym", "capital", "country", "demonym")
@@ -81,9 +81,9 @@ class _Composer:
             if pos + gap >= len(self.toks):
                 return None
             tok = self.toks[pos + gap]
-            if not tok.text.isalpha() or tok.lower in c.gap_breakers or tok.is_title:
-                if not tok.text[:1].isdigit():
-                    return None
+            plain = tok.text.isalpha() and not tok.is_title and tok.lower not in c.gap_breakers
+            if not (tok.text[:1].isdigit() or (plain and is_modifier_word(tok.lower))):
+                return None  # "Russia deployed additional troops": a verb breaks the phrase
         return None
 
     def _head_sector(self, first: int, modifier_sector: str | None) -> tuple[int, str | None]:
@@ -200,8 +200,6 @@ class _Composer:
     def _standalone(self, k: int, si: int) -> ActorMention | None:
         m = self.matches[k]
         e = m.entry
-        if e.kind == "demonym" and not self.toks[m.end - 1].lower.endswith("s"):
-            return None  # an adjective with no agent after it: "Iraqi flags"
         country, sector = self.country_sector(e)
         code = e.code if e.kind == "group" else None
         mention = self._mention(
@@ -215,9 +213,21 @@ class _Composer:
             e.sponsor,
             [e.entry_id],
         )
-        if e.kind in ("country", "capital", "metonym") and self._locative(m.start):
+        if e.kind in ("country", "capital", "metonym") and (
+            self._locative(m.start) or self._dateline(m)
+        ):
             mention = replace(mention, locative=True)
         return mention
+
+    def _dateline(self, m: Match) -> bool:
+        """'BAGHDAD, Sept 4 (Agency) -': the place a story was filed from."""
+        toks = self.toks[m.start : m.end]
+        return (
+            m.start == 0
+            and all(t.text.isupper() for t in toks if t.text.isalpha())
+            and m.end < len(self.toks)
+            and self.keys[m.end] in (",", "-", "—", "–")
+        )
 
     def _mention(
         self,

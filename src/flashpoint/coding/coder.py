@@ -59,6 +59,7 @@ class Grammar:
     time_breaks: frozenset[str]
     patient_nouns: frozenset[str]
     light_verbs: frozenset[str]
+    quantifiers: frozenset[str]
 
 
 @functools.lru_cache(maxsize=8)
@@ -155,11 +156,14 @@ class SentenceCoder:
         j = i
         while j > 0 and (
             self.keys[j - 1] in (",", "-")
-            or is_modifier_word(self.keys[j - 1])
+            or self._modifier(self.keys[j - 1])
             or self.keys[j - 1] in ("“", '"', "‘")
         ):
             j -= 1
         return j
+
+    def _modifier(self, word: str) -> bool:
+        return word[:1].isdigit() or word in self.g.quantifiers or is_modifier_word(word)
 
     def _after_light_verb(self, i: int) -> bool:
         j = self._noun_phrase_start(i) - 1
@@ -319,7 +323,7 @@ class SentenceCoder:
         """Only determiners and modifiers stand between the verb and the mention."""
         gap = self.keys[end:a0]
         return len(gap) <= 3 and all(
-            w in self.g.determiners or w == "," or is_modifier_word(w) for w in gap
+            w in self.g.determiners or w == "," or self._modifier(w) for w in gap
         )
 
     def agent_after_by(self, t: Trigger) -> ActorMention | None:
@@ -346,6 +350,23 @@ class SentenceCoder:
             ):
                 return a, "'s" in between
         return None, False
+
+    def passive_subject(self, t: Trigger) -> ActorMention | None:
+        """The mention right before "was/were (reportedly) <participle>", or before "who was"."""
+        subject = self.left_agent(t)
+        if subject is None:
+            return None
+        j = t.start - 1
+        while j >= 0 and (
+            self.keys[j] in self.g.passive_skips
+            or self.keys[j] in self.g.be_forms
+            or self.keys[j].endswith("ly")
+            or self.keys[j] in ("who", "that", "which", ",")
+        ):
+            j -= 1
+        # allow a bare noun or two between ("the Ukrainian convoy was struck")
+        gap = self.keys[self.span_of[id(subject)][1] : j + 1]
+        return subject if len(gap) <= 2 and all(w.isalpha() for w in gap) else None
 
     def is_passive(self, t: Trigger) -> bool:
         if t.pattern.kind != "verb":
@@ -377,7 +398,7 @@ class SentenceCoder:
                     t, preps | {"of"}, direct=False, skip=tuple(a for a in actors if a)
                 )
         elif self.is_passive(t):
-            recipient, actor = self.left_agent(t), self.agent_after_by(t)
+            recipient, actor = self.passive_subject(t), self.agent_after_by(t)
             actors = list(self._coordinated(actor, +1)) if actor else [None]
         else:
             actor = self.left_agent(t)

@@ -13,7 +13,7 @@ from ..text.tokens import tokenize
 from .ontology import Ontology, load_ontology
 
 GAP = "*"
-MAX_GAP = 4
+MAX_GAP = 6
 
 
 @dataclass(frozen=True, slots=True)
