@@ -59,5 +59,6 @@ def test_role_on_picks_the_current_then_the_last_role() -> None:
 
 
 def test_acronyms_need_their_case() -> None:
-    assert not [a for a in actors_of("Tell us what happened.", dt.date(2023, 1, 1))
-                if a.country == "USA"]
+    assert not [
+        a for a in actors_of("Tell us what happened.", dt.date(2023, 1, 1)) if a.country == "USA"
+    ]

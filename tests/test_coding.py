@@ -35,8 +35,11 @@ def matches(e: Event, want: dict[str, Any]) -> bool:
 
 
 def describe(events: tuple[Event, ...]) -> list[str]:
-    return [f"{e.event_type}/{e.mode}/{e.modality.value} {_who(e, 'actor')[1]}->"
-            f"{_who(e, 'recipient')[1]} [{e.trigger_text}]" for e in events]
+    return [
+        f"{e.event_type}/{e.mode}/{e.modality.value} {_who(e, 'actor')[1]}->"
+        f"{_who(e, 'recipient')[1]} [{e.trigger_text}]"
+        for e in events
+    ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])

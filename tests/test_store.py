@@ -26,8 +26,15 @@ from flashpoint.ingest import read_path
 from flashpoint.pipeline import Config
 from flashpoint.store import EventFilter, Store, select_events
 
-TABLES = ("articles", "sentences", "events", "blocks", "actor_mentions", "place_mentions",
-          "rejects")
+TABLES = (
+    "articles",
+    "sentences",
+    "events",
+    "blocks",
+    "actor_mentions",
+    "place_mentions",
+    "rejects",
+)
 
 
 def counts(db: Path) -> dict[str, int]:
@@ -45,28 +52,35 @@ def inconsistencies(store: Store) -> dict[str, int]:
     return {
         "orphan_events": store.scalar(
             "SELECT count(*) FROM events e WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles a WHERE a.article_id = e.article_id)"),
+            "(SELECT 1 FROM articles a WHERE a.article_id = e.article_id)"
+        ),
         "orphan_sentences": store.scalar(
             "SELECT count(*) FROM sentences s WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id)"),
+            "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id)"
+        ),
         "orphan_actor_mentions": store.scalar(
             "SELECT count(*) FROM actor_mentions m WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles a WHERE a.article_id = m.article_id)"),
+            "(SELECT 1 FROM articles a WHERE a.article_id = m.article_id)"
+        ),
         "sentence_count_mismatch": store.scalar(
             "SELECT count(*) FROM articles a WHERE a.n_sentences <> "
-            "(SELECT count(*) FROM sentences s WHERE s.article_id = a.article_id)"),
+            "(SELECT count(*) FROM sentences s WHERE s.article_id = a.article_id)"
+        ),
         "event_count_mismatch": store.scalar(
             "SELECT count(*) FROM articles a WHERE a.n_events <> "
-            "(SELECT count(*) FROM events e WHERE e.article_id = a.article_id)"),
+            "(SELECT count(*) FROM events e WHERE e.article_id = a.article_id)"
+        ),
         "duplicate_articles": store.scalar(
-            "SELECT count(*) - count(DISTINCT article_id) FROM articles"),
+            "SELECT count(*) - count(DISTINCT article_id) FROM articles"
+        ),
         "duplicate_events": store.scalar("SELECT count(*) - count(DISTINCT event_id) FROM events"),
     }
 
 
 @pytest.fixture(scope="module")
-def corpus_db(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path
-              ) -> tuple[Path, IngestReport]:
+def corpus_db(
+    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path
+) -> tuple[Path, IngestReport]:
     """The sample corpus ingested once; tests that write copy the file first."""
     db = tmp_path_factory.mktemp("store") / "corpus.duckdb"
     report = ingest(read_path(corpus_dir), db, Config())
@@ -88,8 +102,9 @@ def test_first_ingest_stores_the_whole_corpus(corpus_db: tuple[Path, IngestRepor
         assert inconsistencies(store) == dict.fromkeys(inconsistencies(store), 0)
 
 
-def test_second_ingest_adds_nothing(corpus_db: tuple[Path, IngestReport], corpus_dir: Path,
-                                    tmp_path: Path) -> None:
+def test_second_ingest_adds_nothing(
+    corpus_db: tuple[Path, IngestReport], corpus_dir: Path, tmp_path: Path
+) -> None:
     src, first = corpus_db
     db = tmp_path / "again.duckdb"
     shutil.copy(src, db)
@@ -119,9 +134,14 @@ def test_duplicate_documents_in_one_run_are_stored_once(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ interruption
 
-COUNTRIES = [("Russian", "Ukrainian", "Kharkiv"), ("Chinese", "Philippine", "Manila"),
-             ("Iranian", "Iraqi", "Baghdad"), ("Israeli", "Lebanese", "Beirut"),
-             ("Turkish", "Syrian", "Aleppo"), ("Indian", "Pakistani", "Lahore")]
+COUNTRIES = [
+    ("Russian", "Ukrainian", "Kharkiv"),
+    ("Chinese", "Philippine", "Manila"),
+    ("Iranian", "Iraqi", "Baghdad"),
+    ("Israeli", "Lebanese", "Beirut"),
+    ("Turkish", "Syrian", "Aleppo"),
+    ("Indian", "Pakistani", "Lahore"),
+]
 VERBS = ["shelled", "attacked", "bombed", "fired on", "raided", "struck"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -131,17 +151,29 @@ def write_articles(folder: Path, n: int = 150) -> None:
     for i in range(n):
         a, b, city = COUNTRIES[i % len(COUNTRIES)]
         verb, day = VERBS[(i // 2) % len(VERBS)], DAYS[i % len(DAYS)]
-        text = (f"Clash report {i}\n\n"
-                f"{a} troops {verb} {b} positions near {city} on {day}, officials said in "
-                f"statement number {i}.\n\n"
-                f"The {b} government condemned the {a} attack and summoned the ambassador "
-                f"for the {i + 1}th time.\n")
+        text = (
+            f"Clash report {i}\n\n"
+            f"{a} troops {verb} {b} positions near {city} on {day}, officials said in "
+            f"statement number {i}.\n\n"
+            f"The {b} government condemned the {a} attack and summoned the ambassador "
+            f"for the {i + 1}th time.\n"
+        )
         (folder / f"2024-02-{i % 28 + 1:02d}_article-{i:03d}.txt").write_text(text, "utf-8")
 
 
 def ingest_cmd(folder: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "flashpoint.cli", "ingest", str(folder), "--db", str(db),
-            "--batch-size", "1", "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "flashpoint.cli",
+        "ingest",
+        str(folder),
+        "--db",
+        str(db),
+        "--batch-size",
+        "1",
+        "--quiet",
+    ]
 
 
 def _size(path: Path) -> int:
@@ -157,8 +189,9 @@ def test_killed_ingest_leaves_a_consistent_store_and_a_rerun_completes(tmp_path:
     db = tmp_path / "killed.duckdb"
     wal = Path(str(db) + ".wal")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(ingest_cmd(folder, db), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        ingest_cmd(folder, db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     try:
         deadline = time.monotonic() + 30
         # Wait until a few articles are committed (each one grows the WAL by some kB; the
@@ -216,14 +249,27 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 def test_events_csv_filters_every_row(corpus_db: tuple[Path, IngestReport]) -> None:
     db, _ = corpus_db
     since = "2026-09-10"
-    code, out, _ = run_cli("events", "--db", str(db), "--actor", "CHN", "--type", "ASSAULT",
-                           "--since", since, "--format", "csv")
+    code, out, _ = run_cli(
+        "events",
+        "--db",
+        str(db),
+        "--actor",
+        "CHN",
+        "--type",
+        "ASSAULT",
+        "--since",
+        since,
+        "--format",
+        "csv",
+    )
     assert code == 0
     rows = csv_rows(out)
     with Store(db, read_only=True) as store:
         expected = store.scalar(
             "SELECT count(*) FROM events WHERE (actor_country = 'CHN' OR "
-            "starts_with(actor_code, 'CHN')) AND event_type = 'ASSAULT' AND date >= ?", [since])
+            "starts_with(actor_code, 'CHN')) AND event_type = 'ASSAULT' AND date >= ?",
+            [since],
+        )
     assert len(rows) == expected > 0
     for row in rows:
         assert row["event_type"] == "ASSAULT"
@@ -232,11 +278,26 @@ def test_events_csv_filters_every_row(corpus_db: tuple[Path, IngestReport]) -> N
 
 
 def test_events_filters_by_recipient_modality_and_several_types(
-        corpus_db: tuple[Path, IngestReport]) -> None:
+    corpus_db: tuple[Path, IngestReport],
+) -> None:
     db, _ = corpus_db
-    code, out, _ = run_cli("events", "--db", str(db), "--type", "coerce", "--type", "ASSAULT",
-                           "--modality", "asserted", "--recipient", "PHL", "--until",
-                           "2026-10-01", "--format", "csv")
+    code, out, _ = run_cli(
+        "events",
+        "--db",
+        str(db),
+        "--type",
+        "coerce",
+        "--type",
+        "ASSAULT",
+        "--modality",
+        "asserted",
+        "--recipient",
+        "PHL",
+        "--until",
+        "2026-10-01",
+        "--format",
+        "csv",
+    )
     assert code == 0
     rows = csv_rows(out)
     assert rows
@@ -264,15 +325,19 @@ def test_select_events_matches_python_filter(corpus_db: tuple[Path, IngestReport
         everything = select_events(store, EventFilter())
         iraq = select_events(store, EventFilter(actor="irq"))
     assert len(everything) == counts(db)["events"]
-    expected = [r for r in everything
-                if r["actor_country"] == "IRQ" or (r["actor_code"] or "").startswith("IRQ")]
+    expected = [
+        r
+        for r in everything
+        if r["actor_country"] == "IRQ" or (r["actor_code"] or "").startswith("IRQ")
+    ]
     assert sorted(r["event_id"] for r in iraq) == sorted(r["event_id"] for r in expected)
     assert iraq
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
-def test_export_has_every_event(corpus_db: tuple[Path, IngestReport], tmp_path: Path,
-                                fmt: str) -> None:
+def test_export_has_every_event(
+    corpus_db: tuple[Path, IngestReport], tmp_path: Path, fmt: str
+) -> None:
     db, _ = corpus_db
     out_dir = tmp_path / "out"
     code, out, _ = run_cli("export", "--db", str(db), "--format", fmt, "--out", str(out_dir))
@@ -305,8 +370,11 @@ def test_summary_json_matches_the_tables(corpus_db: tuple[Path, IngestReport]) -
     assert code == 0
     s = json.loads(out)
     c = counts(db)
-    assert (s["articles"], s["events"], s["sentences"]) == (c["articles"], c["events"],
-                                                             c["sentences"])
+    assert (s["articles"], s["events"], s["sentences"]) == (
+        c["articles"],
+        c["events"],
+        c["sentences"],
+    )
     assert sum(t["events"] for t in s["by_type"]) == c["events"]
     code, out, _ = run_cli("summary", "--db", str(db))
     assert code == 0 and "Events by type" in out
@@ -317,10 +385,12 @@ def test_store_spans_point_into_article_text(corpus_db: tuple[Path, IngestReport
     with Store(db, read_only=True) as store:
         bad_sentences = store.scalar(
             "SELECT count(*) FROM sentences s JOIN articles a USING (article_id) "
-            "WHERE substr(a.text, s.start + 1, s.\"end\" - s.start) <> s.text")
+            'WHERE substr(a.text, s.start + 1, s."end" - s.start) <> s.text'
+        )
         bad_actors = store.scalar(
             "SELECT count(*) FROM actor_mentions m JOIN articles a USING (article_id) "
-            "WHERE substr(a.text, m.start + 1, m.\"end\" - m.start) <> m.text")
+            'WHERE substr(a.text, m.start + 1, m."end" - m.start) <> m.text'
+        )
     assert bad_sentences == 0
     assert bad_actors == 0
 
