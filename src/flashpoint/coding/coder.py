@@ -319,6 +319,14 @@ class SentenceCoder:
             weak = weak or a
         return weak
 
+    def object_inside(self, t: Trigger) -> ActorMention | None:
+        """'summoned the Chinese ambassador': the object the phrase itself names."""
+        for a in self.actors:
+            a0, a1 = self.span_of[id(a)]
+            if t.start < a0 < t.end and a.country is not None:
+                return a
+        return None
+
     def _direct_object(self, end: int, a0: int) -> bool:
         """Only determiners and modifiers stand between the verb and the mention."""
         gap = self.keys[end:a0]
@@ -403,7 +411,7 @@ class SentenceCoder:
         else:
             actor = self.left_agent(t)
             actors = list(self._coordinated(actor, -1)) if actor else [None]
-            recipient = self.right_recipient(t, preps)
+            recipient = self.right_recipient(t, preps) or self.object_inside(t)
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None:
