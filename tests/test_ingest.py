@@ -33,10 +33,16 @@ GOOD = {
     "good-2.txt": "Chinese coast guard ships fired water cannon at a Philippine boat on Tuesday.\n",
 }
 JSONL_GOOD = [
-    {"id": "rec-1", "date": "2024-03-01",
-     "text": "Iranian officials accused Israel of attacking a consulate in Damascus."},
-    {"id": "rec-3", "date": "2024-03-02",
-     "text": "Turkish forces bombed Kurdish militants near Qamishli on Friday."},
+    {
+        "id": "rec-1",
+        "date": "2024-03-01",
+        "text": "Iranian officials accused Israel of attacking a consulate in Damascus.",
+    },
+    {
+        "id": "rec-3",
+        "date": "2024-03-02",
+        "text": "Turkish forces bombed Kurdish militants near Qamishli on Friday.",
+    },
 ]
 
 
@@ -65,13 +71,18 @@ def make_mixed_folder(root: Path, *, huge: bool = False) -> Bad:
 
     big = root / "big.html"
     paragraph = "<p>Russian troops shelled Ukrainian positions near Kharkiv on Monday.</p>\n"
-    big.write_text("<html><body>" + paragraph * (2 * MAX_BYTES // len(paragraph)) +
-                   "</body></html>", encoding="utf-8")
+    big.write_text(
+        "<html><body>" + paragraph * (2 * MAX_BYTES // len(paragraph)) + "</body></html>",
+        encoding="utf-8",
+    )
     rejects[str(big)] = E_TOO_LARGE.code
 
     records = root / "records.jsonl"
-    lines = [json.dumps(JSONL_GOOD[0]), '{"id": "rec-2", "text": "unterminated',
-             json.dumps(JSONL_GOOD[1])]
+    lines = [
+        json.dumps(JSONL_GOOD[0]),
+        '{"id": "rec-2", "text": "unterminated',
+        json.dumps(JSONL_GOOD[1]),
+    ]
     records.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rejects[f"{records}:2"] = E_BAD_JSON.code
 
@@ -102,8 +113,9 @@ def make_mixed_folder(root: Path, *, huge: bool = False) -> Bad:
 
 def reject_rows(db: Path) -> list[tuple[str, str, str, int]]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT origin, code, message, times FROM rejects ORDER BY origin, code"
-                           ).fetchall()
+        return con.execute(
+            "SELECT origin, code, message, times FROM rejects ORDER BY origin, code"
+        ).fetchall()
 
 
 def article_count(db: Path) -> int:
@@ -152,8 +164,11 @@ def test_reader_rejects_a_50mb_html_by_its_size_without_reading_it(tmp_path: Pat
     assert items[0].code == E_TOO_LARGE.code and items[0].origin == huge
     assert elapsed < 1.0, f"took {elapsed:.2f}s: the size check should come before reading"
     db = tmp_path / "huge.duckdb"
-    report = ingest(read_path(tmp_path / "in", max_bytes=MAX_BYTES), db,
-                    Config(max_bytes=MAX_BYTES, default_date="2024-03-04"))
+    report = ingest(
+        read_path(tmp_path / "in", max_bytes=MAX_BYTES),
+        db,
+        Config(max_bytes=MAX_BYTES, default_date="2024-03-04"),
+    )
     assert {r.origin: r.code for r in report.rejects} == bad.rejects
     assert report.stored == bad.good_ids
 
@@ -169,8 +184,17 @@ def cli(*args: str, input: str | None = None) -> tuple[int, str, str]:
 def test_cli_ingest_reports_rejects_on_stderr_and_exits_3(tmp_path: Path) -> None:
     bad = make_mixed_folder(tmp_path / "in", huge=True)
     db = tmp_path / "cli.duckdb"
-    args = ("ingest", str(tmp_path / "in"), "--db", str(db), "--max-bytes", str(MAX_BYTES),
-            "--date", "2024-03-04", "--quiet")
+    args = (
+        "ingest",
+        str(tmp_path / "in"),
+        "--db",
+        str(db),
+        "--max-bytes",
+        str(MAX_BYTES),
+        "--date",
+        "2024-03-04",
+        "--quiet",
+    )
     start = time.perf_counter()
     code, _, stderr = cli(*args)
     assert time.perf_counter() - start < 30
@@ -194,8 +218,7 @@ def test_cli_ingest_of_good_files_exits_0(tmp_path: Path) -> None:
     for name, text in GOOD.items():
         (folder / name).write_text(text, encoding="utf-8")
     db = tmp_path / "good.duckdb"
-    code, _, stderr = cli("ingest", str(folder), "--db", str(db), "--date", "2024-03-04",
-                          "--quiet")
+    code, _, stderr = cli("ingest", str(folder), "--db", str(db), "--date", "2024-03-04", "--quiet")
     assert code == 0, stderr
     assert "0 rejected" in stderr
     assert article_count(db) == len(GOOD)
@@ -225,8 +248,9 @@ def test_cli_code_names_each_bad_file(tmp_path: Path, kind: str) -> None:
     else:
         bad, expected = folder / "link.txt", E_UNREADABLE.code
         bad.symlink_to(folder / "missing.txt")
-    code, stdout, stderr = cli("code", str(folder), "--format", "jsonl", "--max-bytes", "1000",
-                               "--date", "2024-03-04")
+    code, stdout, stderr = cli(
+        "code", str(folder), "--format", "jsonl", "--max-bytes", "1000", "--date", "2024-03-04"
+    )
     assert code == EXIT_REJECTS
     assert any(str(bad) in line and expected in line for line in stderr.splitlines()), stderr
     events = [json.loads(line) for line in stdout.splitlines()]
@@ -275,20 +299,42 @@ def test_code_reads_stdin() -> None:
 
 
 def test_code_stdin_jsonl_follows_the_contract() -> None:
-    text = ("Russian troops shelled Ukrainian positions near Kharkiv on Monday.\n\n"
-            "Iran threatened to retaliate against Israel, officials said.\n")
+    text = (
+        "Russian troops shelled Ukrainian positions near Kharkiv on Monday.\n\n"
+        "Iran threatened to retaliate against Israel, officials said.\n"
+    )
     code, stdout, _ = cli("code", "-", "--date", "2024-03-04", "--format", "jsonl", input=text)
     assert code == 0
     events = [json.loads(line) for line in stdout.splitlines()]
     assert events
     for e in events:
-        assert {"event_id", "article_id", "sentence_index", "sentence", "trigger", "event_type",
-                "mode", "context", "cameo", "quad_class", "goldstein", "modality", "actor",
-                "recipient", "date", "date_precision", "location", "confidence", "coder"} <= set(e)
+        assert {
+            "event_id",
+            "article_id",
+            "sentence_index",
+            "sentence",
+            "trigger",
+            "event_type",
+            "mode",
+            "context",
+            "cameo",
+            "quad_class",
+            "goldstein",
+            "modality",
+            "actor",
+            "recipient",
+            "date",
+            "date_precision",
+            "location",
+            "confidence",
+            "coder",
+        } <= set(e)
         assert e["trigger"]["text"] in e["sentence"]
-        assert text[e["trigger"]["span"][0]:e["trigger"]["span"][1]] == e["trigger"]["text"]
-    assert any(e["event_type"] == "ASSAULT" and e["actor"] and e["actor"]["country"] == "RUS"
-               for e in events)
+        assert text[e["trigger"]["span"][0] : e["trigger"]["span"][1]] == e["trigger"]["text"]
+    assert any(
+        e["event_type"] == "ASSAULT" and e["actor"] and e["actor"]["country"] == "RUS"
+        for e in events
+    )
 
 
 def test_code_stdin_empty_is_rejected() -> None:

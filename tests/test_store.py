@@ -208,10 +208,9 @@ def test_killed_ingest_leaves_a_consistent_store_and_a_rerun_completes(tmp_path:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    if not killed:
-        assert proc.returncode == 0, stderr.decode(errors="replace")
-    else:
-        assert proc.returncode == -signal.SIGKILL
+    # it may have finished between the last poll and the signal
+    allowed = (0, -signal.SIGKILL) if killed else (0,)
+    assert proc.returncode in allowed, stderr.decode(errors="replace")
 
     # the store opens (read-write, so a leftover WAL is replayed) and is consistent
     with Store(db) as store:

@@ -164,7 +164,7 @@ class _Composer:
             possessive = pos < len(self.toks) and self.keys[pos] == "'s"
             head = self._head_after(pos + (1 if possessive else 0), c)
             if head is None:
-                if sponsor or possessive and e.kind in ("capital", "country"):
+                if sponsor or (possessive and e.kind == "capital"):
                     return None, k + 1  # "Iran-backed" alone, "Baghdad's airport"
                 return self._standalone(k, si), k + 1
             last, head_sector = self._head_sector(head, sector if e.kind != "capital" else None)

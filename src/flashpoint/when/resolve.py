@@ -60,6 +60,7 @@ class Lexicon:
     relative: dict[str, tuple[str, int]]
     patterns: dict[str, re.Pattern[str]]
     future: re.Pattern[str]
+    future_prefix: re.Pattern[str]
 
 
 def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -134,6 +135,8 @@ def _lexicon(path: str) -> Lexicon:
         "relative": re.compile(rf"\b(?P<core>{_alt(relative)})\b", flags),
     }
     future = re.compile(rf"(?<!\w)(?:{_alt(_words(data, 'future_cues', path))})(?!\w)", flags)
+    prefixes = _alt(_words(data, "future_prefixes", path))
+    future_prefix = re.compile(rf"(?<!\w)(?:{prefixes})\s+(?:the\s+)?$", flags)
     return Lexicon(
         months=months,
         ambiguous_months=frozenset(_words(data, "ambiguous_months", path)),
@@ -144,6 +147,7 @@ def _lexicon(path: str) -> Lexicon:
         relative=relative,
         patterns=patterns,
         future=future,
+        future_prefix=future_prefix,
     )
 
 
@@ -354,7 +358,11 @@ def _sentence_hits(
     for name, rule in _RULES:
         for m in lex.patterns[name].finditer(text, start, end):
             # a future cue counts only shortly before (or inside) the expression
-            fut = bool(lex.future.search(text, max(start, m.start() - _CUE_WINDOW), m.end()))
+            fut = bool(
+                lex.future.search(text, max(start, m.start() - _CUE_WINDOW), m.end())
+                or lex.future_prefix.search(text, max(start, m.start() - 24), _core_start(m))
+                or lex.future_prefix.search(text, max(start, m.start() - 24), m.start())
+            )
             try:
                 found = rule(m, lex, pub, fut)
             except (ValueError, OverflowError):
