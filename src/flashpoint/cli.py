@@ -179,8 +179,13 @@ def _event_table(rows: list[dict[str, Any]]) -> None:
             r.get("location_name") or "",
             r["trigger_text"],
         )
-    Console().print(table)
+    _out().print(table)
     Console(stderr=True).print(f"{len(rows)} events")
+
+
+def _out() -> Console:
+    """Stdout console; wide when piped, so tables are not folded to 80 columns."""
+    return Console() if sys.stdout.isatty() else Console(width=220)
 
 
 def _who(r: dict[str, Any], role: str) -> str:
@@ -363,7 +368,7 @@ def summary(db: Path, as_json: bool) -> None:
 
 
 def _print_summary(s: dict[str, Any]) -> None:
-    out = Console()
+    out = _out()
     dr = s["date_range"]
     out.print(
         f"[bold]{s['articles']}[/bold] articles, {s['sentences']} sentences, "
@@ -389,7 +394,9 @@ def _print_summary(s: dict[str, Any]) -> None:
             str(r["goldstein_sum"]),
         )
     out.print(t)
-    if s["reject_list"]:
+    if not s["reject_list"]:
+        out.print("Rejects: none")
+    else:
         t = Table(title="Rejects", header_style="bold")
         t.add_column("code")
         t.add_column("message", overflow="fold")

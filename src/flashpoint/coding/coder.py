@@ -314,6 +314,10 @@ class SentenceCoder:
                 continue
             if a.locative and not (p.locative_recipient or prep in p.recipient_preps):
                 continue
+            if a.locative and self.keys[self.span_of[id(a)][1] : self.span_of[id(a)][1] + 1] == [
+                "'s"
+            ]:
+                continue  # "from America's long wars": the possessor, not the place
             if a.country is not None:
                 return a
             weak = weak or a
@@ -411,7 +415,7 @@ class SentenceCoder:
         else:
             actor = self.left_agent(t)
             actors = list(self._coordinated(actor, -1)) if actor else [None]
-            recipient = self.right_recipient(t, preps) or self.object_inside(t)
+            recipient = self.object_inside(t) or self.right_recipient(t, preps)
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None:
