@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -50,7 +51,9 @@ def _read(inputs: tuple[str, ...], max_bytes: int) -> Iterator[Document | Reject
 
 
 def _report_reject(r: Reject) -> None:
-    err.print(f"[yellow]rejected[/yellow] {r.code} {r.message}", highlight=False, soft_wrap=True)
+    # The message names the file and starts with its code; file names may hold "[...]".
+    message = r.message if r.message.startswith(r.code) else f"{r.code} {r.message}"
+    err.print(f"[yellow]rejected[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 common_options = [
@@ -253,7 +256,8 @@ def ingest(
         _report_reject(r)
     err.print(
         f"{report.read} documents read: {report.stored} stored, {report.skipped} already "
-        f"in the store, {report.rejected} rejected; {report.events} events written to {db}",
+        f"in the store, {report.rejected} rejected; {report.events} events written to "
+        f"{escape(str(db))}",
         highlight=False,
     )
     sys.exit(EXIT_REJECTS if report.rejects else 0)
