@@ -14,6 +14,28 @@ from flashpoint.pipeline import Config, Pipeline
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CASES = Path(__file__).resolve().parent / "cases"
+# Fields every JSON event must have (README "Output contract").
+CONTRACT_FIELDS = (
+    "event_id",
+    "article_id",
+    "sentence_index",
+    "sentence",
+    "trigger",
+    "event_type",
+    "mode",
+    "context",
+    "cameo",
+    "quad_class",
+    "goldstein",
+    "modality",
+    "actor",
+    "recipient",
+    "date",
+    "date_precision",
+    "location",
+    "confidence",
+    "coder",
+)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import CONTRACT_FIELDS
 from flashpoint.cli import main
 from flashpoint.contract import (
     LOCATION_FIELDS,
@@ -47,27 +48,7 @@ PLOVER_TYPES = frozenset(
     }
 )
 MODALITIES = frozenset({"asserted", "negated", "hypothetical", "future"})
-REQUIRED = (
-    "event_id",
-    "article_id",
-    "sentence_index",
-    "sentence",
-    "trigger",
-    "event_type",
-    "mode",
-    "context",
-    "cameo",
-    "quad_class",
-    "goldstein",
-    "modality",
-    "actor",
-    "recipient",
-    "date",
-    "date_precision",
-    "location",
-    "confidence",
-    "coder",
-)
+REQUIRED = CONTRACT_FIELDS
 PARTICIPANT_KEYS = frozenset({"text", "span", "code", "country", "sector", "name"})
 LOCATION_KEYS = frozenset({"name", "country", "lat", "lon", "precision"})
 DATE_PRECISIONS = frozenset({"day", "week", "month", "year"})

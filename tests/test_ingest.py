@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from conftest import CONTRACT_FIELDS
 from flashpoint.cli import EXIT_REJECTS, main
 from flashpoint.engine import ingest
 from flashpoint.errors import (
@@ -308,27 +309,7 @@ def test_code_stdin_jsonl_follows_the_contract() -> None:
     events = [json.loads(line) for line in stdout.splitlines()]
     assert events
     for e in events:
-        assert {
-            "event_id",
-            "article_id",
-            "sentence_index",
-            "sentence",
-            "trigger",
-            "event_type",
-            "mode",
-            "context",
-            "cameo",
-            "quad_class",
-            "goldstein",
-            "modality",
-            "actor",
-            "recipient",
-            "date",
-            "date_precision",
-            "location",
-            "confidence",
-            "coder",
-        } <= set(e)
+        assert set(CONTRACT_FIELDS) <= set(e)
         assert e["trigger"]["text"] in e["sentence"]
         assert text[e["trigger"]["span"][0] : e["trigger"]["span"][1]] == e["trigger"]["text"]
     assert any(
