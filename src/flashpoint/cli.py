@@ -409,6 +409,53 @@ def _print_summary(s: dict[str, Any]) -> None:
         out.print(t)
 
 
+@main.command("eval")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "petrarch", "quad", "conll"]),
+    default="auto",
+    show_default=True,
+    help="Gold format; auto goes by the file name.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--limit", type=int, help="Score only the first N gold sentences.")
+@click.option(
+    "--check",
+    "floors",
+    type=click.Path(exists=True, path_type=Path),
+    help="YAML of minimum scores; exit 1 when any score is below its floor.",
+)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+def eval_command(
+    gold: tuple[Path, ...],
+    fmt: str,
+    as_json: bool,
+    limit: int | None,
+    floors: Path | None,
+    data_dir: Path | None,
+) -> None:
+    """Score the coder against gold files (ours, PETRARCH XML, quad TSV, role CoNLL)."""
+    from .evaluate import evaluate
+    from .evaluate.report import check_floors, print_report
+
+    config = Config(data_dir=data_dir)
+    reports = [evaluate(p, None if fmt == "auto" else fmt, config, limit) for p in gold]
+    if as_json:
+        click.echo(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
+    else:
+        for report in reports:
+            print_report(report, _out())
+    if floors:
+        failures = check_floors(reports, floors)
+        for line in failures:
+            err.print(f"[red]below floor[/red] {escape(line)}", highlight=False)
+        if failures:
+            sys.exit(1)
+        err.print(f"all scores at or above the floors in {escape(str(floors))}", highlight=False)
+
+
 @main.command()
 def stages() -> None:
     """List the registered pipeline stages with what they require and assign."""

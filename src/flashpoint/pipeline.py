@@ -31,6 +31,7 @@ class Config:
     data_dir: Path | None = None  # a folder of YAML files that override the shipped ones
     default_date: str | None = None  # ISO date used when a document has no publication date
     max_bytes: int = 20_000_000
+    provided: tuple[str, ...] = ()  # fields input documents already carry (e.g. "blocks")
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,8 +80,10 @@ def registered_stages() -> dict[str, type[Stage]]:
     return dict(_REGISTRY)
 
 
-def check_order(names: Iterable[str], registry: dict[str, type[Stage]]) -> None:
-    have = set(READER_ASSIGNS)
+def check_order(
+    names: Iterable[str], registry: dict[str, type[Stage]], provided: Iterable[str] = ()
+) -> None:
+    have = set(READER_ASSIGNS) | set(provided)
     for name in names:
         if name not in registry:
             known = ", ".join(sorted(registry))
@@ -100,7 +103,7 @@ class Pipeline:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         registry = registered_stages()
-        check_order(self.config.stages, registry)
+        check_order(self.config.stages, registry, self.config.provided)
         self.stages: list[Stage] = [registry[n](self.config) for n in self.config.stages]
 
     @property

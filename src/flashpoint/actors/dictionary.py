@@ -17,6 +17,7 @@ from ..pipeline import Config, data_path
 from ..text.tokens import tokenize
 
 FILES = ("countries", "agents", "groups", "people", "composition")
+END = "\x00"  # trie key that ends a phrase; no token can be it ("$" can)
 FUNCTION_WORDS = frozenset({"the", "of", "and", "a", "an", "for", "'s", "-", "."})
 
 
@@ -85,7 +86,7 @@ class ActorDictionary:
         node = self.trie
         for key in keys:
             node = node.setdefault(key, {})
-        node.setdefault("$", []).append(entry)
+        node.setdefault(END, []).append(entry)
         self.max_phrase = max(self.max_phrase, len(keys))
 
     def lookup(self, keys: list[str], start: int) -> tuple[int, list[Entry]]:
@@ -97,8 +98,8 @@ class ActorDictionary:
             if nxt is None:
                 break
             node = nxt
-            if "$" in node:
-                best = (i - start + 1, node["$"])
+            if END in node:
+                best = (i - start + 1, node[END])
         return best
 
 

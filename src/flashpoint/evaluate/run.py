@@ -1,0 +1,60 @@
+"""`flashpoint eval`: code every gold sentence and score what came out."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from ..coding.ontology import load_ontology
+from ..model import Event, Modality
+from ..pipeline import Config
+from .gold import GoldItem, detect_format, read_gold
+from .score import CameoRootScores, EventScores, QuadScores, RoleScores, SentenceCoder
+
+
+def main_event(events: list[Event]) -> Event | None:
+    """The sentence's main event: the first one that is not negated."""
+    kept = [e for e in events if e.modality != Modality.NEGATED]
+    return min(kept, key=lambda e: e.trigger_span.start, default=None)
+
+
+def evaluate(
+    path: Path, fmt: str | None = None, config: Config | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    fmt = fmt or detect_format(path)
+    config = config or Config()
+    coder = SentenceCoder(config)
+    ontology = load_ontology(config)
+    items: list[GoldItem] = list(read_gold(path, fmt))[:limit]
+    started = time.perf_counter()
+    events, quad, roles, roots = EventScores(), QuadScores(), RoleScores(), CameoRootScores()
+    for item in items:
+        predicted = coder(item)
+        if fmt == "jsonl":
+            events.add(item.events, predicted)
+        elif fmt == "petrarch":
+            asserted = [e for e in predicted if e.modality != Modality.NEGATED]
+            events.add(item.events, asserted)
+            roots.add(item.events, asserted)
+        elif fmt == "quad" and item.quad is not None:
+            main = main_event(predicted)
+            quad.add(item.quad, ontology.quad_class(main.cameo) if main else 0)
+        elif fmt == "conll":
+            roles.add(item.roles, predicted)
+    seconds = time.perf_counter() - started
+    report: dict[str, Any] = {
+        "gold": str(path),
+        "format": fmt,
+        "sentences": len(items),
+        "seconds": round(seconds, 2),
+    }
+    if fmt in ("jsonl", "petrarch"):
+        report["events"] = events.as_dict()
+    if fmt == "petrarch":
+        report["cameo_root"] = roots.as_dict()
+    if fmt == "quad":
+        report["quad"] = quad.as_dict()
+    if fmt == "conll":
+        report["roles"] = roles.as_dict()
+    return report
