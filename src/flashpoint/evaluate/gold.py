@@ -73,7 +73,7 @@ def _participant(value: object) -> str | None:
 
 
 def read_jsonl(path: Path) -> Iterator[GoldItem]:
-    """Our own gold: {"id", "text", "date", "events": [{type, actor, recipient, modality, mode}]}."""
+    """Our gold: {"id", "text", "date", "events": [{type, actor, recipient, modality, mode}]}."""
     for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -180,7 +180,8 @@ def read_conll(path: Path) -> Iterator[GoldItem]:
 
 
 def _conll_item(item_id: str, tokens: list[tuple[str, str]]) -> GoldItem:
-    text, roles = "", {"S": [], "T": [], "R": []}  # type: dict[str, list[tuple[int, int]]]
+    text = ""
+    roles: dict[str, list[tuple[int, int]]] = {"S": [], "T": [], "R": []}
     current: tuple[str, int, int] | None = None
     for word, tag in tokens:
         start = len(text) + (1 if text else 0)
