@@ -457,6 +457,49 @@ def eval_command(
 
 
 @main.command()
+@click.argument("sentence")
+@click.option("--date", callback=_iso_date, help="Publication date (YYYY-MM-DD); default today.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+def explain(sentence: str, date: str | None, data_dir: Path | None) -> None:
+    """Show how a sentence is coded: actors, places, times, triggers, roles, modality."""
+    from .evaluate.gold import GoldItem
+    from .evaluate.score import SentenceCoder
+
+    day = dt.date.fromisoformat(date) if date else dt.date.today()
+    coder = SentenceCoder(Config(data_dir=data_dir))
+    doc = coder.document(GoldItem(id="explain", text=sentence, date=day))
+    out = _out()
+    out.print(f"[bold]{escape(sentence)}[/bold]  (published {day})", highlight=False)
+    for a in doc.actors:
+        flag = "  (a place here: not an agent)" if a.locative else ""
+        out.print(
+            f"actor   {a.text!r} [{a.span.start}:{a.span.end}] -> {a.code} "
+            f"country={a.country} sector={a.sector} sponsor={a.sponsor} "
+            f"<- {escape(a.entry)}{flag}",
+            highlight=False,
+        )
+    for p in doc.places:
+        out.print(
+            f"place   {p.text!r} -> {p.name} ({p.country}, {p.precision}) {p.lat},{p.lon}",
+            highlight=False,
+        )
+    for t in doc.times:
+        out.print(f"time    {t.text!r} -> {t.date} ({t.precision}, rule {t.rule})", highlight=False)
+    if not doc.events:
+        out.print("no event: no pattern fired with an actor or a recipient")
+    for e in doc.events:
+        out.print(
+            f"[bold]event[/bold]   {e.event_type} {e.mode or ''} CAMEO {e.cameo} "
+            f"goldstein {e.goldstein:+.1f} {e.modality.value}: "
+            f"{e.actor.code if e.actor else '-'} -> "
+            f"{e.recipient.code if e.recipient else '-'} (trigger {e.trigger_text!r})",
+            highlight=False,
+        )
+        for step in e.derivation:
+            out.print(f"        - {escape(step)}", highlight=False)
+
+
+@main.command()
 def stages() -> None:
     """List the registered pipeline stages with what they require and assign."""
     for name, cls in registered_stages().items():

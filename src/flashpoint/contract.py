@@ -13,7 +13,17 @@ from typing import Any
 from .model import Event, Participant
 
 SCHEMA_VERSION = "1"
-PARTICIPANT_FIELDS = ("text", "start", "end", "code", "country", "sector", "name", "sponsor")
+PARTICIPANT_FIELDS = (
+    "text",
+    "start",
+    "end",
+    "code",
+    "country",
+    "sector",
+    "name",
+    "sponsor",
+    "entry",
+)
 LOCATION_FIELDS = ("name", "country", "lat", "lon", "precision", "start", "end")
 
 
@@ -29,6 +39,7 @@ def _participant_flat(prefix: str, p: Participant | None) -> dict[str, Any]:
         f"{prefix}_sector": p.sector,
         f"{prefix}_name": p.name,
         f"{prefix}_sponsor": p.sponsor,
+        f"{prefix}_entry": p.entry,
     }
 
 
@@ -69,6 +80,7 @@ def event_to_row(e: Event) -> dict[str, Any]:
         "pattern": e.pattern,
         "block": e.block.value,
         "cues": list(e.cues),
+        "derivation": list(e.derivation),
     }
     return row
 
@@ -118,6 +130,7 @@ def row_to_contract(row: dict[str, Any]) -> dict[str, Any]:
         "pattern": row.get("pattern"),
         "block": row.get("block"),
         "cues": list(row.get("cues") or []),
+        "derivation": list(row.get("derivation") or []),
     }
 
 

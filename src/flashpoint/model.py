@@ -123,10 +123,11 @@ class Participant:
     sector: str | None
     name: str
     sponsor: str | None = None
+    entry: str = ""  # the dictionary entries that resolved it
 
     @classmethod
     def from_mention(cls, m: ActorMention) -> Participant:
-        return cls(m.text, m.span, m.code, m.country, m.sector, m.name, m.sponsor)
+        return cls(m.text, m.span, m.code, m.country, m.sector, m.name, m.sponsor, m.entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,7 @@ class Event:
     pattern: str  # the pattern id that fired
     block: BlockKind = BlockKind.BODY
     cues: tuple[str, ...] = ()  # modality cues that applied
+    derivation: tuple[str, ...] = ()  # how the coder reached this event, step by step
 
 
 @dataclass(frozen=True, slots=True)

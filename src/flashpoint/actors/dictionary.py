@@ -69,6 +69,8 @@ class Composition:
     generic_default_sector: str
     gap_breakers: frozenset[str]
     max_gap: int
+    not_names: frozenset[str]
+    name_connectors: frozenset[str]
 
 
 @dataclass
@@ -237,6 +239,8 @@ def _composition(d: ActorDictionary, path: Path) -> None:
         generic_default_sector=data["generic_default_sector"],
         gap_breakers=frozenset(data["gap_breakers"]),
         max_gap=int(data["max_gap"]),
+        not_names=frozenset(w.lower() for w in data.get("not_names", [])),
+        name_connectors=frozenset(data.get("name_connectors", [])),
     )
 
 

@@ -16,7 +16,7 @@ from ..pipeline import Config, Stage, register_stage
 from ..text.tokens import Token, is_lowercase_text, is_modifier_word, tokenize
 from .dictionary import FUNCTION_WORDS, ActorDictionary, Composition, Entry, load_actor_dictionary
 
-MODIFIER_KINDS = ("person", "group", "metonym", "capital", "country", "demonym")
+MODIFIER_KINDS = ("person", "group", "metonym", "capital", "country", "demonym", "unknown")
 HEAD_KINDS = ("agent", "operator")
 PRIORITY = {k: i for i, k in enumerate(MODIFIER_KINDS + HEAD_KINDS)}
 
@@ -183,7 +183,7 @@ class _Composer:
                 code,
                 country,
                 head_sector,
-                e.name if e.kind in ("group", "person") else None,
+                e.name if e.kind in ("group", "person", "unknown") else None,
                 sponsor or e.sponsor,
                 entries,
             ), last + 1
@@ -209,11 +209,11 @@ class _Composer:
             code,
             country,
             sector,
-            e.name if e.kind in ("group", "person") else None,
+            e.name if e.kind in ("group", "person", "unknown") else None,
             e.sponsor,
             [e.entry_id],
         )
-        if e.kind in ("country", "capital", "metonym") and (
+        if e.kind in ("country", "capital", "metonym", "unknown") and (
             self._locative(m.start) or self._dateline(m)
         ):
             mention = replace(mention, locative=True)
@@ -260,12 +260,65 @@ class _Composer:
         )
 
 
+def _nameish(tok: Token) -> bool:
+    word = tok.text
+    return word[:1].isupper() and any(c.isalpha() for c in word) and "'" not in word
+
+
+def find_unknown_names(d: ActorDictionary, toks: list[Token], matches: list[Match]) -> list[Match]:
+    """Capitalized phrases the dictionary does not know: names of people, groups, agencies.
+
+    Skipped: words in `not_names`, a lone capitalized word English knows ("Meanwhile",
+    "Ice"), and title-case lines, where capitals say nothing.
+    """
+    assert d.composition is not None
+    c = d.composition
+    titled = sum(1 for t in toks if _nameish(t))
+    words = sum(1 for t in toks if t.text.isalpha())
+    if words and titled / words > 0.6:
+        return []
+    covered = {i for m in matches for i in range(m.start, m.end)}
+    out: list[Match] = []
+    i = 0
+    while i < len(toks):
+        if i in covered or not _nameish(toks[i]) or toks[i].lower in c.not_names:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks) and j not in covered:
+            if _nameish(toks[j]) and toks[j].lower not in c.not_names:
+                j += 1
+            elif (
+                toks[j].lower in c.name_connectors
+                and j + 1 < len(toks)
+                and j + 1 not in covered
+                and _nameish(toks[j + 1])
+            ):
+                j += 2
+            else:
+                break
+        single = toks[i:j]
+        if len(single) > 1 or not _common_word(single[0].lower):
+            name = " ".join(t.text for t in single)
+            out.append(Match(i, j, Entry("unknown", f"unknown:{name}", name)))
+        i = j
+    return out
+
+
+def _common_word(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
+
+
 def recognize(
     d: ActorDictionary, text: str, sentence: Sentence, day: dt.date | None
 ) -> list[ActorMention]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
     lowercase = is_lowercase_text(sentence.span.text(text))
     matches = find_matches(d, toks, lowercase)
+    if not lowercase:
+        matches = sorted(matches + find_unknown_names(d, toks, matches), key=lambda m: m.start)
     found = _Composer(d, toks, matches, day).mentions(sentence.index)
     return [replace(a, text=a.span.text(text)) for a in found]
 

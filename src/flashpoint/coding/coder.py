@@ -93,6 +93,7 @@ class Draft:
     recipient: ActorMention | None
     modality: Modality
     cues: tuple[str, ...]
+    how: tuple[str, ...] = ()
 
 
 class SentenceCoder:
@@ -205,6 +206,7 @@ class SentenceCoder:
         found.sort(
             key=lambda t: (
                 -t.pattern.specificity,
+                not (t.pattern.kind == "verb" and t.pattern.specificity > 1),
                 t.pattern.elements[0] != self.keys[t.start],
                 t.pattern.kind != "verb",
                 t.pattern.mode is None,
@@ -355,10 +357,9 @@ class SentenceCoder:
             between = self.keys[a1 : t.start]
             if (
                 a1 <= t.start
+                and not a.locative
                 and len(between) <= 2
-                and all(
-                    w == "'s" or (w.isalpha() and w not in self.g.prepositions) for w in between
-                )
+                and all(w in ("'s", "-") or self._modifier(w) for w in between)
             ):
                 return a, "'s" in between
         return None, False
@@ -390,32 +391,54 @@ class SentenceCoder:
             j -= 1
         return j >= 0 and self.keys[j] in self.g.be_forms
 
-    def roles(self, t: Trigger) -> tuple[list[ActorMention | None], list[ActorMention | None]]:
+    def roles(
+        self, t: Trigger
+    ) -> tuple[list[ActorMention | None], list[ActorMention | None], list[str]]:
+        """Actors, recipients, and how they were chosen (for `explain`)."""
         p = t.pattern
         preps = p.recipient_preps
         actor: ActorMention | None
         recipient: ActorMention | None
         actors: list[ActorMention | None] = [None]
+        how: list[str] = []
         if p.kind == "noun" and not self._after_light_verb(t.start):
+            how.append("nominal trigger")
             actor, recipient = self.agent_after_by(t), None
             if actor is not None:
                 actors = list(self._coordinated(actor, +1))
+                how.append("actor: the 'by' phrase after the noun")
             mod, _ = self.modifier_of(t)
             if mod is not None and self.keys[t.end - 1] in self.g.patient_nouns:
                 recipient = mod  # "Soleimani's killing", "the Soleimani killing"
+                how.append("recipient: the noun's modifier (a noun of being acted upon)")
             elif mod is not None and actor is None:
                 actor, actors = mod, [mod]
+                how.append("actor: the noun's modifier")
             if recipient is None:
                 recipient = self.right_recipient(
                     t, preps | {"of"}, direct=False, skip=tuple(a for a in actors if a)
                 )
+                if recipient is not None:
+                    how.append("recipient: a prepositional phrase after the noun")
         elif self.is_passive(t):
+            how.append("passive voice")
             recipient, actor = self.passive_subject(t), self.agent_after_by(t)
             actors = list(self._coordinated(actor, +1)) if actor else [None]
+            how += ["recipient: the subject"] * bool(recipient)
+            how += ["actor: the 'by' phrase"] * bool(actor)
         else:
+            how.append("active voice" if p.kind == "verb" else "noun after a light verb")
             actor = self.left_agent(t)
             actors = list(self._coordinated(actor, -1)) if actor else [None]
-            recipient = self.object_inside(t) or self.right_recipient(t, preps)
+            how += ["actor: the nearest agent before the trigger in its clause"] * bool(actor)
+            recipient = self.object_inside(t)
+            if recipient is not None:
+                how.append("recipient: the object the phrase names")
+            else:
+                recipient = self.right_recipient(t, preps)
+                how += ["recipient: the object or an allowed preposition after it"] * bool(
+                    recipient
+                )
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None:
@@ -423,14 +446,16 @@ class SentenceCoder:
         recipients: list[ActorMention | None] = (
             list(self._coordinated(recipient, +1)) if recipient else [None]
         )
-        return actors, recipients
+        if len(actors) > 1 or len(recipients) > 1:
+            how.append("coordinated participants: one event per pair")
+        return actors, recipients, how
 
     # ---------------------------------------------------------------- events
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
         for t in self.triggers():
             modality, cues = modality_of(self.toks, t.start, self.cues)
-            actors, recipients = self.roles(t)
+            actors, recipients, how = self.roles(t)
             for actor in actors:
                 if (
                     actor is not None
@@ -444,7 +469,7 @@ class SentenceCoder:
                         continue
                     if actor is not None and recipient is not None and actor.code == recipient.code:
                         continue
-                    out.append(Draft(t, actor, recipient, modality, cues))
+                    out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
         return merge_drafts(out)
 
 
@@ -492,11 +517,15 @@ def merge_drafts(drafts: list[Draft]) -> list[Draft]:
                 and d.trigger is not other.trigger
                 and _mergeable(d, other)
             ):
-                base = d if _rank(d) > _rank(other) else other
+                base, gone = (d, other) if _rank(d) > _rank(other) else (other, d)
+                note = (
+                    f"merged with the {gone.trigger.pattern.kind} trigger {gone.trigger.pattern.id}"
+                )
                 kept[k] = replace(
                     base,
                     actor=_better(other.actor, d.actor),
                     recipient=_better(other.recipient, d.recipient),
+                    how=(*base.how, note),
                 )
                 break
         else:
@@ -577,6 +606,20 @@ class DocumentCoder:
         sentence_text = s.span.text(doc.text)
         return [self._event(doc, s, sentence_text, toks, d, times, places) for d in sc.drafts()]
 
+    def _derivation(self, d: Draft, when: TimeMention | None) -> tuple[str, ...]:
+        p = d.trigger.pattern
+        steps = [
+            f"pattern {p.id} ({p.kind} phrase {p.phrase!r}): {p.event_type}"
+            f"{'/' + p.mode if p.mode else ''}, CAMEO {p.cameo}",
+            *d.how,
+            f"actor {_who(d.actor)}",
+            f"recipient {_who(d.recipient)}",
+            f"modality {d.modality.value}"
+            + (f" (cues: {', '.join(d.cues)})" if d.cues else " (no cue before the trigger)"),
+            f"date from {when.text!r} ({when.rule})" if when else "date: the publication date",
+        ]
+        return tuple(steps)
+
     def _event(
         self,
         doc: Document,
@@ -636,7 +679,12 @@ class DocumentCoder:
             pattern=f"{p.id}:{p.kind}:{p.phrase}",
             block=s.block,
             cues=d.cues,
+            derivation=self._derivation(d, when),
         )
+
+
+def _who(m: ActorMention | None) -> str:
+    return f"{m.text!r} -> {m.code} [{m.entry}]" if m else "none"
 
 
 @register_stage

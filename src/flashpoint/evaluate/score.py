@@ -25,6 +25,9 @@ class SentenceCoder:
         self.default_date = default_date
 
     def __call__(self, item: GoldItem) -> list[Event]:
+        return list(self.document(item).events)
+
+    def document(self, item: GoldItem) -> Document:
         text = item.text
         doc = Document(
             id=item.id,
@@ -35,7 +38,7 @@ class SentenceCoder:
             blocks=(Block(BlockKind.BODY, Span(0, len(text))),),
             cleaned=True,
         )
-        return list(self.pipeline(doc).events)
+        return self.pipeline(doc)
 
 
 def participant_matches(gold: str | None, event_role: Any) -> bool:

@@ -4,7 +4,7 @@ SCHEMA_VERSION = "1"
 
 PARTICIPANT_COLUMNS = """
   {p}_text VARCHAR, {p}_start INTEGER, {p}_end INTEGER, {p}_code VARCHAR, {p}_country VARCHAR,
-  {p}_sector VARCHAR, {p}_name VARCHAR, {p}_sponsor VARCHAR"""
+  {p}_sector VARCHAR, {p}_name VARCHAR, {p}_sponsor VARCHAR, {p}_entry VARCHAR"""
 
 DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -37,7 +37,8 @@ DDL = [
       date DATE, date_precision VARCHAR, date_text VARCHAR, location_name VARCHAR,
       location_country VARCHAR, location_lat DOUBLE, location_lon DOUBLE,
       location_precision VARCHAR, location_start INTEGER, location_end INTEGER,
-      confidence DOUBLE, coder VARCHAR, pattern VARCHAR, block VARCHAR, cues VARCHAR[])""",
+      confidence DOUBLE, coder VARCHAR, pattern VARCHAR, block VARCHAR, cues VARCHAR[],
+      derivation VARCHAR[])""",
     """CREATE TABLE IF NOT EXISTS rejects (
       origin VARCHAR, code VARCHAR, message VARCHAR, raw_sha256 VARCHAR,
       first_seen TIMESTAMP, last_seen TIMESTAMP, times INTEGER, PRIMARY KEY (origin, code))""",
