@@ -38,7 +38,7 @@ from ..text.tokens import (
     tokenize,
     verb_lemma,
 )
-from .modality import ModalityCues, clause_start, load_modality, modality_of
+from .modality import ModalityCues, clause_start, load_modality, modality_of, refusal_of
 from .ontology import Ontology, load_ontology
 from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
 
@@ -456,6 +456,22 @@ class SentenceCoder:
         for t in self.triggers():
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients, how = self.roles(t)
+            refused = self.cues.refusal_as.get(t.pattern.event_type)
+            if (
+                modality == Modality.NEGATED
+                and refused
+                and refusal_of(self.toks, t.start, self.cues)
+            ):
+                pattern = replace(
+                    t.pattern,
+                    event_type="REJECT",
+                    mode=refused.get("mode"),
+                    cameo=str(refused["cameo"]),
+                    id=f"{t.pattern.id}+refusal",
+                )
+                t = replace(t, pattern=pattern)
+                how = [*how, f"refusal: a refused {t.pattern.id.split('.')[0]} act is a REJECT"]
+                modality = Modality.ASSERTED
             for actor in actors:
                 if (
                     actor is not None
@@ -693,5 +709,11 @@ class CodeStage(Stage):
     requires = ("sentences", "actors")
     assigns = ("events",)
 
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._coder: DocumentCoder | None = None
+
     def __call__(self, doc: Document) -> Document:
-        return replace(doc, events=tuple(DocumentCoder(self.config).code(doc)))
+        if self._coder is None:
+            self._coder = DocumentCoder(self.config)
+        return replace(doc, events=tuple(self._coder.code(doc)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..knowledge import load_yaml, require
@@ -18,6 +18,8 @@ class ModalityCues:
     precedence: tuple[Modality, ...]
     clause_breaks: frozenset[str]
     cues: dict[Modality, tuple[tuple[str, ...], ...]]  # modality -> token sequences
+    refusal_cues: frozenset[str] = frozenset()  # negation cues that make a refusal
+    refusal_as: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=8)
@@ -30,7 +32,26 @@ def _build(path: Path, mtime: float) -> ModalityCues:
         cues[Modality(name)] = tuple(tuple(t.lower for t in tokenize(p)) for p in phrases)
     precedence = tuple(Modality(p) for p in data["precedence"])
     require(set(precedence) == set(cues), path, "precedence must list every cue modality once")
-    return ModalityCues(int(data["window"]), precedence, frozenset(data["clause_breaks"]), cues)
+    refusal = data.get("refusal") or {}
+    refusal_cues = frozenset(
+        " ".join(t.lower for t in tokenize(c)) for c in refusal.get("cues", [])
+    )
+    for phrase in refusal_cues:
+        require(
+            tuple(phrase.split()) in cues.get(Modality.NEGATED, ())
+            or "n't" in phrase
+            or "not" in phrase.split(),
+            path,
+            f"refusal cue {phrase!r} is no negation",
+        )
+    return ModalityCues(
+        int(data["window"]),
+        precedence,
+        frozenset(data["clause_breaks"]),
+        cues,
+        refusal_cues,
+        dict(refusal.get("as") or {}),
+    )
 
 
 def load_modality(config: Config | None = None) -> ModalityCues:
@@ -44,6 +65,13 @@ def clause_start(toks: list[Token], index: int, breaks: frozenset[str]) -> int:
         if toks[j].lower in breaks:
             return j + 1
     return 0
+
+
+def refusal_of(toks: list[Token], trigger: int, cues: ModalityCues) -> bool:
+    """True when a refusal cue ("will not", "refused to") stands before the trigger."""
+    start = max(clause_start(toks, trigger, cues.clause_breaks), trigger - cues.window)
+    words = " " + " ".join(t.lower for t in toks[start:trigger]) + " "
+    return any(f" {c} " in words for c in cues.refusal_cues)
 
 
 def modality_of(
