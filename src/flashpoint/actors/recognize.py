@@ -86,6 +86,16 @@ class _Composer:
                 return None  # "Russia deployed additional troops": a verb breaks the phrase
         return None
 
+    def _shared_head(self, pos: int) -> str | None:
+        """Sector of the head in 'X and <modifier> <head>', if that is what follows."""
+        if pos >= len(self.toks) or self.keys[pos] not in ("and", "or"):
+            return None
+        k = self.by_start.get(pos + 1)
+        if k is None or self.matches[k].entry.kind not in ("demonym", "country"):
+            return None
+        head = self._head_after(self.matches[k].end, self.c)
+        return None if head is None else self._head_sector(head, None)[1]
+
     def _head_sector(self, first: int, modifier_sector: str | None) -> tuple[int, str | None]:
         """Consecutive heads ("militia leaders"): the first specific sector wins."""
         k, sector = first, None
@@ -166,6 +176,20 @@ class _Composer:
             if head is None:
                 if sponsor or (possessive and e.kind == "capital"):
                     return None, k + 1  # "Iran-backed" alone, "Baghdad's airport"
+                shared = self._shared_head(pos)
+                if shared is not None and e.kind in ("demonym", "country"):
+                    # "Indian and Chinese troops": the first modifier shares the head
+                    return self._mention(
+                        si,
+                        m.start,
+                        m.end,
+                        None,
+                        country,
+                        shared,
+                        None,
+                        None,
+                        [*entries, "shared-head"],
+                    ), k + 1
                 return self._standalone(k, si), k + 1
             last, head_sector = self._head_sector(head, sector if e.kind != "capital" else None)
             entries.append(self.matches[head].entry.entry_id)

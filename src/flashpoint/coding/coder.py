@@ -60,6 +60,9 @@ class Grammar:
     patient_nouns: frozenset[str]
     light_verbs: frozenset[str]
     quantifiers: frozenset[str]
+    noun_agent_markers: frozenset[str]
+    reciprocal_types: frozenset[str]
+    place_recipient_types: frozenset[str]
 
 
 @functools.lru_cache(maxsize=8)
@@ -107,7 +110,11 @@ class SentenceCoder:
         cues: ModalityCues,
         grammar: Grammar,
         block: BlockKind,
+        places: list[PlaceMention] | None = None,
+        locative_preps: frozenset[str] = frozenset(),
     ) -> None:
+        self.places = places or []
+        self.locative_preps = locative_preps
         self.toks, self.g, self.cues, self.patterns = toks, grammar, cues, patterns
         self.block = block
         self.keys = [t.lower for t in toks]
@@ -155,10 +162,14 @@ class SentenceCoder:
     def _noun_phrase_start(self, i: int) -> int:
         """Walk back over adjectives and commas: "a larger, more deadly [assault]"."""
         j = i
-        while j > 0 and (
-            self.keys[j - 1] in (",", "-")
-            or self._modifier(self.keys[j - 1])
-            or self.keys[j - 1] in ("“", '"', "‘")
+        while (
+            j > 0
+            and j - 1 not in self.in_actor
+            and (
+                self.keys[j - 1] in (",", "-")
+                or self._modifier(self.keys[j - 1])
+                or self.keys[j - 1] in ("“", '"', "‘")
+            )
         ):
             j -= 1
         return j
@@ -235,8 +246,8 @@ class SentenceCoder:
         return None
 
     def _coordinated(self, first: ActorMention, direction: int) -> list[ActorMention]:
-        """`first` plus mentions joined to it by "and", "or" or commas."""
-        group = [first]
+        """`first` plus mentions joined to it by "and", "or", or the commas of a list."""
+        group, links = [first], []
         ordered = sorted(self.actors, key=lambda a: self.span_of[id(a)][0], reverse=direction < 0)
         current = first
         for other in ordered:
@@ -256,9 +267,14 @@ class SentenceCoder:
                 and any(w in self.g.coordinators for w in between)
             ):
                 group.append(other)
+                links.append(any(w in ("and", "or", "nor") for w in between))
                 current = other
             elif between:
                 break
+        # "If China attacks Taiwan, U.S. forces would...": commas alone make no list
+        while links and not any(links):
+            links.pop()
+            group.pop()
         return group
 
     def _outside(self, t: Trigger) -> list[ActorMention]:
@@ -333,6 +349,36 @@ class SentenceCoder:
                 return a
         return None
 
+    def place_recipient(self, t: Trigger, actors: list[ActorMention | None]) -> ActorMention | None:
+        """A locative place in the trigger's clause, in a country other than the actor's."""
+        own = {a.country for a in actors if a is not None}
+        anchor = self.toks[t.start].start
+        for place in sorted(self.places, key=lambda p: abs(p.span.start - anchor)):
+            if place.country is None or place.country in own:
+                continue
+            before = [k for k, tok in enumerate(self.toks) if tok.end <= place.span.start]
+            j = before[-1] if before else -1
+            while j >= 0 and self.keys[j] in self.g.determiners:
+                j -= 1
+            if j < 0 or self.keys[j] not in self.locative_preps:
+                continue
+            if any(
+                self.keys[k] in self.g.role_breaks for k in range(min(j, t.start), max(j, t.end))
+            ):
+                continue
+            return ActorMention(
+                sentence_index=place.sentence_index,
+                span=place.span,
+                text=place.text,
+                code=place.country,
+                country=place.country,
+                sector=None,
+                name=place.name,
+                entry=f"place:{place.name}",
+                locative=True,
+            )
+        return None
+
     def _direct_object(self, end: int, a0: int) -> bool:
         """Only determiners and modifiers stand between the verb and the mention."""
         gap = self.keys[end:a0]
@@ -341,12 +387,13 @@ class SentenceCoder:
         )
 
     def agent_after_by(self, t: Trigger) -> ActorMention | None:
+        """'by X' after a passive verb; 'by X' or 'from X' after a noun ("criticism from X")."""
+        markers = {self.g.agent_marker} | (
+            self.g.noun_agent_markers if t.pattern.kind == "noun" else set()
+        )
         for a in self._outside(t):
             a0, _ = self.span_of[id(a)]
-            if (
-                t.end <= a0 <= t.end + t.pattern.window
-                and self._prep_before(a0) == self.g.agent_marker
-            ):
+            if t.end <= a0 <= t.end + t.pattern.window and self._prep_before(a0) in markers:
                 return a
         return None
 
@@ -472,6 +519,19 @@ class SentenceCoder:
                 t = replace(t, pattern=pattern)
                 how = [*how, f"refusal: a refused {t.pattern.id.split('.')[0]} act is a REJECT"]
                 modality = Modality.ASSERTED
+            if (
+                len(actors) > 1
+                and recipients == [None]
+                and t.pattern.event_type in self.g.reciprocal_types
+            ):
+                ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
+                actors, recipients = [ordered[0]], [ordered[1]]
+                how = [*how, "joint actors: the first acts on the second"]
+            if recipients == [None] and t.pattern.event_type in self.g.place_recipient_types:
+                target = self.place_recipient(t, actors)
+                if target is not None:
+                    recipients = [target]
+                    how = [*how, f"recipient: the country of the place {target.text!r}"]
             for actor in actors:
                 if (
                     actor is not None
@@ -616,9 +676,20 @@ class DocumentCoder:
         toks = tokenize(doc.text, s.span.start, s.span.end)
         if not toks:
             return []
-        sc = SentenceCoder(toks, actors, self.patterns, self.cues, self.grammar, s.block)
         times = [m for m in doc.times if m.sentence_index == s.index]
         places = [m for m in doc.places if m.sentence_index == s.index]
+        # a name the dictionaries do not know that the gazetteer does is a place, not an actor
+        actors = [
+            a
+            for a in actors
+            if not (
+                a.code == "UNK"
+                and any(p.span.start < a.span.end and a.span.start < p.span.end for p in places)
+            )
+        ]
+        sc = SentenceCoder(
+            toks, actors, self.patterns, self.cues, self.grammar, s.block, places, self.locative
+        )
         sentence_text = s.span.text(doc.text)
         return [self._event(doc, s, sentence_text, toks, d, times, places) for d in sc.drafts()]
 

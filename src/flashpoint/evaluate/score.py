@@ -42,18 +42,17 @@ class SentenceCoder:
 
 
 def participant_matches(gold: str | None, event_role: Any) -> bool:
-    """Gold 'IRN' matches any Iranian actor; 'IRQREB' matches codes starting with it."""
+    """Gold 'IRN' matches any Iranian actor; 'IRQREB' an Iraqi actor of sector REB (or of no
+    sector), or a code starting with it; 'IGO' any international organisation."""
     if gold is None:
         return event_role is None
     if event_role is None:
         return False
+    if event_role.code.startswith(gold):
+        return True
     if len(gold) == 3:
-        return event_role.country == gold or event_role.code.startswith(gold)
-    return event_role.code.startswith(gold) or (
-        event_role.country is not None
-        and gold.startswith(event_role.country)
-        and event_role.code == event_role.country
-    )
+        return event_role.country == gold or event_role.sector == gold
+    return event_role.country == gold[:3] and event_role.sector in (None, gold[3:6])
 
 
 @dataclass
