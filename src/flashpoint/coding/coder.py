@@ -62,6 +62,9 @@ class Grammar:
     quantifiers: frozenset[str]
     noun_agent_markers: frozenset[str]
     reciprocal_types: frozenset[str]
+    embedding_types: frozenset[str]
+    embedding_preps: frozenset[str]
+    embedding_window: int
     place_recipient_types: frozenset[str]
 
 
@@ -498,9 +501,35 @@ class SentenceCoder:
         return actors, recipients, how
 
     # ---------------------------------------------------------------- events
+    def embedded(self, t: Trigger, earlier: list[Trigger]) -> Trigger | None:
+        """The request, promise, refusal, threat or accusation whose content `t` is.
+
+        "urged Hamas to release the hostages", "accused India of violating its airspace",
+        "Baghdad's request for the withdrawal": the inner act has not happened; PLOVER codes
+        only the outer event.
+        """
+        j = t.start - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        if j < 0 or self.keys[j] not in self.g.embedding_preps:
+            return None
+        for outer in reversed(earlier):
+            if outer.pattern.event_type not in self.g.embedding_types:
+                continue
+            if any(self.keys[k] in self.g.role_breaks for k in range(outer.end, t.start)):
+                continue
+            if t.start - outer.end <= self.g.embedding_window:
+                return outer
+        return None
+
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
+        seen: list[Trigger] = []
         for t in self.triggers():
+            outer = self.embedded(t, seen)
+            seen.append(t)
+            if outer is not None:
+                continue
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients, how = self.roles(t)
             refused = self.cues.refusal_as.get(t.pattern.event_type)
