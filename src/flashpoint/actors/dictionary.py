@@ -71,6 +71,7 @@ class Composition:
     max_gap: int
     not_names: frozenset[str]
     name_connectors: frozenset[str]
+    context_share: float = 0.5
 
 
 @dataclass
@@ -241,6 +242,7 @@ def _composition(d: ActorDictionary, path: Path) -> None:
         max_gap=int(data["max_gap"]),
         not_names=frozenset(w.lower() for w in data.get("not_names", [])),
         name_connectors=frozenset(data.get("name_connectors", [])),
+        context_share=float(data.get("context_share", 0.5)),
     )
 
 

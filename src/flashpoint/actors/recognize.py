@@ -365,4 +365,34 @@ class ActorsStage(Stage):
         found: list[ActorMention] = []
         for sentence in doc.sentences:
             found.extend(recognize(d, doc.text, sentence, day))
-        return replace(doc, actors=tuple(found))
+        return replace(doc, actors=tuple(with_context_country(found, d)))
+
+
+def with_context_country(found: list[ActorMention], d: ActorDictionary) -> list[ActorMention]:
+    """'the president', 'the army': a definite sector phrase takes the article's country.
+
+    The article's country is the one most of its country-bearing mentions name, when it holds
+    at least `context_share` of them; otherwise such mentions stay without a country.
+    """
+    assert d.composition is not None
+    counts: dict[str, int] = {}
+    for a in found:
+        if a.country and not a.locative:
+            counts[a.country] = counts.get(a.country, 0) + 1
+    if not counts:
+        return found
+    country, n = max(counts.items(), key=lambda kv: kv[1])
+    if n / sum(counts.values()) < d.composition.context_share:
+        return found
+    out = []
+    for a in found:
+        definite = a.text.lower().startswith(("the ", "its ", "their "))
+        if a.country is None and a.sector and definite and a.code == a.sector:
+            a = replace(
+                a,
+                country=country,
+                code=f"{country}{a.sector}",
+                entry=f"{a.entry}+context:{country}",
+            )
+        out.append(a)
+    return out

@@ -556,6 +556,15 @@ class SentenceCoder:
                 ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
                 actors, recipients = [ordered[0]], [ordered[1]]
                 how = [*how, "joint actors: the first acts on the second"]
+            if (
+                actors == [None]
+                and len(recipients) > 1
+                and t.pattern.event_type in self.g.reciprocal_types
+                and recipients[0] is not None
+                and self._prep_before(self.span_of[id(recipients[0])][0]) == "between"
+            ):
+                actors, recipients = [recipients[0]], [recipients[1]]
+                how = [*how, "talks between A and B: A acts on B"]
             if recipients == [None] and t.pattern.event_type in self.g.place_recipient_types:
                 target = self.place_recipient(t, actors)
                 if target is not None:

@@ -20,6 +20,7 @@ class ModalityCues:
     cues: dict[Modality, tuple[tuple[str, ...], ...]]  # modality -> token sequences
     refusal_cues: frozenset[str] = frozenset()  # negation cues that make a refusal
     refusal_as: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    habitual: tuple[tuple[str, ...], ...] = ()
 
 
 @functools.lru_cache(maxsize=8)
@@ -51,6 +52,7 @@ def _build(path: Path, mtime: float) -> ModalityCues:
         cues,
         refusal_cues,
         dict(refusal.get("as") or {}),
+        tuple(tuple(t.lower for t in tokenize(p)) for p in data.get("habitual", [])),
     )
 
 
@@ -86,7 +88,12 @@ def modality_of(
             n = len(phrase)
             if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
                 found.setdefault(modality, []).append(" ".join(phrase))
+    habitual = tuple(
+        "habitual: " + " ".join(p)
+        for p in cues.habitual
+        if any(tuple(words[i : i + len(p)]) == p for i in range(len(words) - len(p) + 1))
+    )
     for modality in cues.precedence:
         if modality in found:
-            return modality, tuple(found[modality])
-    return Modality.ASSERTED, ()
+            return modality, (*found[modality], *habitual)
+    return Modality.ASSERTED, habitual
