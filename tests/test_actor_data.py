@@ -285,3 +285,85 @@ def test_person_aliases_are_unambiguous(people: list[dict[str, Any]]) -> None:
             key = phrase.lower()
             assert owner.get(key, p["name"]) == p["name"], f"{phrase!r}: {owner[key]}, {p['name']}"
             owner[key] = p["name"]
+
+
+# ------------------------------------------------------------------ coverage
+
+
+def test_armed_groups_and_movements(groups: list[dict[str, Any]]) -> None:
+    """Non-state armed groups (REB) and political movements (OPP) each have a home country."""
+    national = [g for g in groups if g["sector"] in ("REB", "OPP") and g["country"]]
+    assert len(national) >= 150, len(national)
+    assert len({g["country"] for g in national}) >= 40
+    sponsored = [g for g in groups if g["sponsor"]]
+    assert len(sponsored) >= 20, len(sponsored)
+    for must in ("IGOMERCOSUR", "IGOOAS", "IGOCARICOM", "IGOPIF", "IGOUNMISS", "IGOAUSOM"):
+        assert must in {g["code"] for g in groups}, must
+
+
+G20 = "ARG AUS BRA CAN CHN FRA DEU IND IDN ITA JPN KOR MEX RUS SAU ZAF TUR GBR USA"
+MENA = "IRN IRQ ISR PSE SYR LBN JOR EGY LBY TUN DZA MAR YEM OMN ARE QAT KWT BHR SAU"
+AT_WAR = "AFG UKR RUS SDN SSD ETH ERI SOM MLI BFA NER NGA COD CAF MMR YEM SYR LBY ARM AZE GEO COL"
+# Countries exempt from the head-of-state/government check, each with its reason. None for now.
+HEAD_EXEMPT: dict[str, str] = {}
+HEAD_TITLE = re.compile(
+    r"(?:Acting |Interim |Transitional |Caretaker )?"
+    r"(?:President|Prime Minister|Chancellor|King|Queen|Emir|Sultan|Supreme Leader|Premier"
+    r"|State Counsellor|Head of State|Chairman of the (?:Sovereignty|Presidential Leadership"
+    r"|State Administration) Council|Taliban supreme leader)\b"
+)
+NOT_HEAD = re.compile(r"\b(?:Vice|Deputy|Former)\b|President of the Houthi|Region President")
+
+
+def _is_head(role: dict[str, Any]) -> bool:
+    return (
+        role["sector"] == "GOV"
+        and bool(HEAD_TITLE.match(role["title"]))
+        and not NOT_HEAD.search(role["title"])
+    )
+
+
+def _covers(role: dict[str, Any], day: dt.date) -> bool:
+    start = _as_date(role.get("start"), role["title"])
+    end = _as_date(role.get("end"), role["title"])
+    return (start is None or start <= day) and (end is None or day < end)
+
+
+def test_heads_of_state_and_government(people: list[dict[str, Any]]) -> None:
+    """Every G20, MENA and war-affected country has a head of state or government on 2020-01-01."""
+    day = dt.date(2020, 1, 1)
+    covered = {r["country"] for p in people for r in p["roles"] if _is_head(r) and _covers(r, day)}
+    wanted = set((G20 + " " + MENA + " " + AT_WAR).split()) - set(HEAD_EXEMPT)
+    assert not wanted - covered, sorted(wanted - covered)
+
+
+def test_heads_have_dated_terms(people: list[dict[str, Any]]) -> None:
+    """Head-of-state and head-of-government roles carry a start date, and terms of one country's
+    office do not start twice on the same day for two different people."""
+    seen: dict[tuple[str, str, str], str] = {}
+    for p in people:
+        for r in p["roles"]:
+            if not _is_head(r):
+                continue
+            assert r.get("start") is not None, (p["name"], r["title"])
+            key = (r["country"], r["title"], str(r["start"]))
+            assert seen.get(key, p["name"]) == p["name"], (key, seen[key], p["name"])
+            seen[key] = p["name"]
+    assert len(people) >= 900
+
+
+def test_no_alias_names_two_office_holders_at_once(people: list[dict[str, Any]]) -> None:
+    """A phrase may not name two people whose roles overlap in time (it would be undecidable on
+    an article date inside both)."""
+    spans: dict[str, list[tuple[str, dt.date, dt.date]]] = defaultdict(list)
+    for p in people:
+        for phrase in {p["name"], *(p.get("aliases") or [])}:
+            for r in p["roles"]:
+                start = _as_date(r.get("start"), p["name"]) or dt.date.min
+                end = _as_date(r.get("end"), p["name"]) or dt.date.max
+                spans[phrase.lower()].append((p["name"], start, end))
+    for phrase, held in spans.items():
+        for i, (a, s1, e1) in enumerate(held):
+            for b, s2, e2 in held[i + 1 :]:
+                if a != b:
+                    assert not (s1 < e2 and s2 < e1), f"{phrase!r}: {a} and {b} overlap"
