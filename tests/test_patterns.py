@@ -31,9 +31,12 @@ UNUSED_MODES = {
 # Patterns whose PLOVER type differs from the type the CAMEO-to-PLOVER table gives their CAMEO
 # code: the PLOVER manual's own wording decides, and the CAMEO code stays the closest one.
 CAMEO_TYPE_EXCEPTIONS = {
-    # "signed an agreement" is AGREE in tests/cases/coding.yaml; the manual files signing under
-    # SUPPORT and promises to sign under AGREE.
-    "agree.sign": "057 maps to SUPPORT",
+    # CAMEO appeals (02) and denials (016) have no PLOVER row; the manual files appeals under
+    # REQUEST and a denial rejects the accusation.
+    "request.appeal": "020 has no PLOVER type",
+    "reject.denial": "016 has no PLOVER type",
+    # The manual: declaring a ceasefire is a verbal concession; observing it is RETREAT.
+    "concede.ceasefire": "0871 maps to RETREAT",
     # The manual: expressions of regret, pardons and amnesties are CONCEDE.
     "concede.apologize": "055 maps to SUPPORT",
     "concede.pardon": "056 maps to SUPPORT",
@@ -122,10 +125,11 @@ def test_cameo_codes_agree_with_pattern_types() -> None:
     ontology = load_ontology(Config())
     disagree = {}
     for p in load_patterns(Config()).patterns:
+        if p.blocks_only:
+            continue
         mapped = ontology.to_plover(p.cameo)
-        assert mapped is not None, f"{p.id}: CAMEO {p.cameo} has no PLOVER type"
-        if mapped[0] != p.event_type:
-            disagree[p.id] = (p.event_type, p.cameo, mapped[0])
+        if mapped is None or mapped[0] != p.event_type:
+            disagree[p.id] = (p.event_type, p.cameo, mapped[0] if mapped else None)
     unexplained = {k: v for k, v in disagree.items() if k not in CAMEO_TYPE_EXCEPTIONS}
     assert not unexplained, unexplained
     stale = [k for k in CAMEO_TYPE_EXCEPTIONS if k not in disagree]

@@ -212,7 +212,7 @@ class SentenceCoder:
             candidates = {p for f in self.forms[i] for p in self.patterns.by_first.get(f, ())}
             for p in candidates:
                 used = self._match_rest(p, i)
-                if used is None or not self._plausible(p, i):
+                if used is None or not (p.blocks_only or self._plausible(p, i)):
                     continue
                 found.append(Trigger(p, i, used[-1] + 1, frozenset(used)))
         # Longest phrase first; then a word read as written ("killing" the noun) over a lemma
@@ -220,6 +220,7 @@ class SentenceCoder:
         found.sort(
             key=lambda t: (
                 -t.pattern.specificity,
+                not t.pattern.blocks_only,
                 not (t.pattern.kind == "verb" and t.pattern.specificity > 1),
                 t.pattern.elements[0] != self.keys[t.start],
                 t.pattern.kind != "verb",
@@ -237,7 +238,7 @@ class SentenceCoder:
             chosen.append(t)
             taken |= t.used
         self.chosen = sorted(chosen, key=lambda t: t.start)
-        return self.chosen
+        return [t for t in self.chosen if not t.pattern.blocks_only]
 
     # ---------------------------------------------------------------- roles
     def _prep_before(self, start: int) -> str | None:
@@ -580,6 +581,8 @@ class SentenceCoder:
                     continue
                 for recipient in recipients:
                     if actor is None and recipient is None:
+                        continue
+                    if recipient is None and t.pattern.needs_recipient:
                         continue
                     if actor is not None and recipient is not None and actor.code == recipient.code:
                         continue

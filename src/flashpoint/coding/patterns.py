@@ -14,6 +14,7 @@ from .ontology import Ontology, load_ontology
 
 GAP = "*"
 MAX_GAP = 6
+NOT_EVENT = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,12 @@ class Pattern:
     locative_recipient: bool
     actor_sectors: frozenset[str]
     window: int
+    needs_recipient: bool = False
+
+    @property
+    def blocks_only(self) -> bool:
+        """A not-event phrase: it wins its words and yields nothing."""
+        return self.event_type == NOT_EVENT
 
     @property
     def specificity(self) -> int:
@@ -87,6 +94,7 @@ def _patterns_of(
                     locative_recipient=bool(row.get("locative_recipient", False)),
                     actor_sectors=frozenset(row.get("actor_sectors") or ()),
                     window=int(row.get("window", defaults.get("window", 10))),
+                    needs_recipient=bool(row.get("needs_recipient", False)),
                 )
             )
     require(bool(out), path, f"{pid}: a pattern needs verbs or nouns")
@@ -108,6 +116,24 @@ def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
         require(row.get("id") not in ids, path, f"duplicate pattern id {row.get('id')!r}")
         ids.add(row["id"])
         patterns.extend(_patterns_of(row, defaults, path, ontology))
+    for phrase in data.get("not_events") or []:
+        elements = _elements(phrase)
+        require(bool(elements) and elements[0] != GAP, path, f"bad not-event phrase {phrase!r}")
+        patterns.append(
+            Pattern(
+                id="not-event",
+                event_type=NOT_EVENT,
+                mode=None,
+                context=(),
+                cameo="",
+                kind="verb",
+                elements=elements,
+                recipient_preps=frozenset(),
+                locative_recipient=False,
+                actor_sectors=frozenset(),
+                window=0,
+            )
+        )
     seen: dict[tuple[str, tuple[str, ...]], str] = {}
     by_first: dict[str, list[Pattern]] = {}
     for p in patterns:
