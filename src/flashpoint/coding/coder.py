@@ -566,7 +566,11 @@ class SentenceCoder:
             ):
                 actors, recipients = [recipients[0]], [recipients[1]]
                 how = [*how, "talks between A and B: A acts on B"]
-            if recipients == [None] and t.pattern.event_type in self.g.place_recipient_types:
+            if (
+                recipients == [None]
+                and (actors != [None] or t.pattern.kind == "verb")
+                and t.pattern.event_type in self.g.place_recipient_types
+            ):
                 target = self.place_recipient(t, actors)
                 if target is not None:
                     recipients = [target]
