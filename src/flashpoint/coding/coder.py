@@ -353,6 +353,13 @@ class SentenceCoder:
                 return a
         return None
 
+    def _reported_as_happening(self, t: Trigger) -> bool:
+        """A verb, or a noun that is not inside a prepositional phrase: "A car bomb exploded
+        in Mogadishu" reports an event; "a pause in the bombing" only refers to one."""
+        if t.pattern.kind == "verb":
+            return True
+        return self._prep_before(self._noun_phrase_start(t.start)) is None
+
     def place_recipient(self, t: Trigger, actors: list[ActorMention | None]) -> ActorMention | None:
         """A locative place in the trigger's clause, in a country other than the actor's."""
         own = {a.country for a in actors if a is not None}
@@ -568,7 +575,7 @@ class SentenceCoder:
                 how = [*how, "talks between A and B: A acts on B"]
             if (
                 recipients == [None]
-                and (actors != [None] or t.pattern.kind == "verb")
+                and (actors != [None] or self._reported_as_happening(t))
                 and t.pattern.event_type in self.g.place_recipient_types
             ):
                 target = self.place_recipient(t, actors)
