@@ -345,13 +345,10 @@ class SentenceCoder:
             weak = weak or a
         return weak
 
-    def object_inside(self, t: Trigger) -> ActorMention | None:
-        """'summoned the Chinese ambassador': the object the phrase itself names."""
-        for a in self.actors:
-            a0, a1 = self.span_of[id(a)]
-            if t.start < a0 < t.end and a.country is not None:
-                return a
-        return None
+    def object_inside(self, t: Trigger, *, with_country: bool = True) -> ActorMention | None:
+        """'summoned the Chinese ambassador', 'freed 37 prisoners': the object the phrase names."""
+        inside = [a for a in self.actors if t.start < self.span_of[id(a)][0] < t.end]
+        return next((a for a in inside if a.country is not None or not with_country), None)
 
     def _reported_as_happening(self, t: Trigger) -> bool:
         """A verb, or a noun that is not inside a prepositional phrase: "A car bomb exploded
@@ -497,6 +494,9 @@ class SentenceCoder:
                 how += ["recipient: the object or an allowed preposition after it"] * bool(
                     recipient
                 )
+            if recipient is None:
+                recipient = self.object_inside(t, with_country=False)
+                how += ["recipient: the object the phrase names"] * bool(recipient)
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None:
