@@ -516,9 +516,11 @@ class SentenceCoder:
         "Baghdad's request for the withdrawal": the inner act has not happened; PLOVER codes
         only the outer event.
         """
-        j = t.start - 1
+        j = self._noun_phrase_start(t.start) - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
             j -= 1
+        if j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs:
+            j -= 1  # "threatened to launch a new ground operation"
         if j < 0 or self.keys[j] not in self.g.embedding_preps:
             return None
         for outer in reversed(earlier):
@@ -533,13 +535,25 @@ class SentenceCoder:
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
         seen: list[Trigger] = []
-        for t in self.triggers():
+        triggers = self.triggers()
+        content_target: dict[int, ActorMention] = {}
+        contents: set[int] = set()
+        for t in triggers:
             outer = self.embedded(t, seen)
             seen.append(t)
             if outer is not None:
+                contents.add(id(t))
+                target = self.right_recipient(t, t.pattern.recipient_preps)
+                if target is not None:
+                    content_target.setdefault(id(outer), target)
+        for t in triggers:
+            if id(t) in contents:
                 continue
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients, how = self.roles(t)
+            if recipients == [None] and id(t) in content_target:
+                recipients = [content_target[id(t)]]
+                how = [*how, "recipient: the target of the act it threatens, asks or promises"]
             refused = self.cues.refusal_as.get(t.pattern.event_type)
             if (
                 modality == Modality.NEGATED
