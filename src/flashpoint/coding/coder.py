@@ -587,15 +587,6 @@ class SentenceCoder:
             ):
                 actors, recipients = [recipients[0]], [recipients[1]]
                 how = [*how, "talks between A and B: A acts on B"]
-            if (
-                recipients == [None]
-                and (actors != [None] or self._reported_as_happening(t))
-                and t.pattern.event_type in self.g.place_recipient_types
-            ):
-                target = self.place_recipient(t, actors)
-                if target is not None:
-                    recipients = [target]
-                    how = [*how, f"recipient: the country of the place {target.text!r}"]
             for actor in actors:
                 if (
                     actor is not None
@@ -612,7 +603,26 @@ class SentenceCoder:
                     if actor is not None and recipient is not None and actor.code == recipient.code:
                         continue
                     out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
-        return merge_drafts(out)
+        return [self._with_place_recipient(d) for d in merge_drafts(out)]
+
+    def _with_place_recipient(self, d: Draft) -> Draft:
+        """After merging: an attack, coercion or deployment with no target acts on the
+        country of the place it happens in."""
+        t = d.trigger
+        if (
+            d.recipient is not None
+            or t.pattern.event_type not in self.g.place_recipient_types
+            or not (d.actor is not None or self._reported_as_happening(t))
+        ):
+            return d
+        target = self.place_recipient(t, [d.actor])
+        if target is None:
+            return d
+        return replace(
+            d,
+            recipient=target,
+            how=(*d.how, f"recipient: the country of the place {target.text!r}"),
+        )
 
 
 def _same(a: ActorMention | None, b: ActorMention | None) -> bool | None:
