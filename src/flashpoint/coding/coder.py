@@ -596,14 +596,20 @@ class SentenceCoder:
                 ):
                     continue
                 for recipient in recipients:
-                    if actor is None and recipient is None:
+                    if actor is None and recipient is None and not self._may_take_place(t):
                         continue
                     if recipient is None and t.pattern.needs_recipient:
                         continue
                     if actor is not None and recipient is not None and actor.code == recipient.code:
                         continue
                     out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
-        return [self._with_place_recipient(d) for d in merge_drafts(out)]
+        placed = [self._with_place_recipient(d) for d in merge_drafts(out)]
+        return [d for d in placed if d.actor is not None or d.recipient is not None]
+
+    def _may_take_place(self, t: Trigger) -> bool:
+        return t.pattern.event_type in self.g.place_recipient_types and self._reported_as_happening(
+            t
+        )
 
     def _with_place_recipient(self, d: Draft) -> Draft:
         """After merging: an attack, coercion or deployment with no target acts on the
