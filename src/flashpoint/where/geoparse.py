@@ -22,6 +22,7 @@ for a country written next to the name ("Tripoli, Lebanon"), and a penalty for a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -32,11 +33,15 @@ from .gazetteer import (
     ADMIN1,
     CITY,
     COUNTRY,
+    DEFAULT_MIN_POPULATION,
+    LANDMARK,
+    REGION,
     Gazetteer,
     Name,
     Place,
     fold,
     is_common_word,
+    key_of,
     load_gazetteer,
     population_score,
 )
@@ -53,6 +58,7 @@ class _Match:
     tokens: Sequence[Token]
     names: tuple[Name, ...]
     apposition: frozenset[str]  # countries written right after the name
+    cue: bool = False  # a locative cue word right before the name ("in Najaf")
 
 
 def _is_cap(tok: Token) -> bool:
@@ -67,9 +73,16 @@ def _cue_before(toks: Sequence[Token], i: int, gaz: Gazetteer) -> bool:
 
 
 def _country_after(toks: Sequence[Token], j: int, gaz: Gazetteer) -> frozenset[str]:
-    """Countries of a country or state name written at toks[j+1:] after a comma at toks[j]."""
-    if j >= len(toks) or toks[j].text != ",":
+    """Countries of a country or state name written at toks[j+1:] after a comma at toks[j]
+    ("Tripoli, Lebanon"), or after "in" and an optional direction ("Palma in northern
+    Mozambique")."""
+    if j >= len(toks):
         return frozenset()
+    if toks[j].text != ",":
+        if toks[j].lower != "in":
+            return frozenset()
+        if j + 1 < len(toks) and toks[j + 1].lower in gaz.rules.locative_cues:
+            j += 1
     keys = [fold(t.text) for t in toks[j + 1 : j + 6]]
     for n in range(len(keys), 0, -1):
         found = {
@@ -143,6 +156,8 @@ def _acceptable(
                 return False
         return True
     if not capitalised:
+        if place.precision == ADMIN1 and not place.curated:
+            return False
         return place.precision != CITY or place.population >= rules.lowercase_min_population
     if small_city and place.population < rules.big_city_population:
         if not cue and not apposition and _person_context(toks, i, end, gaz):
@@ -150,10 +165,32 @@ def _acceptable(
     return True
 
 
-def _score(name: Name, hints: set[str], apposition: frozenset[str], gaz: Gazetteer) -> float:
+def _score(
+    name: Name,
+    hints: set[str],
+    apposition: frozenset[str],
+    gaz: Gazetteer,
+    nearby: frozenset[str] = frozenset(),
+    anchors: Sequence[tuple[float, float]] = (),
+) -> float:
     rules = gaz.rules
     place = name.place
-    score = population_score(place) if place.population else _CURATED_BASE
+    if place.entry in gaz.capitals:
+        score_capital = rules.capital_bonus
+    else:
+        score_capital = 0.0
+    if anchors and place.lat is not None and place.lon is not None:
+        lat, lon = place.lat, place.lon
+        if any(_km(lat, lon, a, b) <= rules.near_km for a, b in anchors):
+            score_capital += rules.near_bonus
+    if place.precision == ADMIN1 and place.entry.startswith("admin1:"):
+        if place.entry[len("admin1:") :] in nearby:  # "Georgia" in a text naming Atlanta
+            score_bonus = rules.nearby_bonus
+        else:
+            score_bonus = 0.0
+    else:
+        score_bonus = 0.0
+    score = population_score(place) if place.population or not place.curated else _CURATED_BASE
     if place.curated:
         score += rules.curated_bonus
     if place.precision == COUNTRY:
@@ -165,7 +202,7 @@ def _score(name: Name, hints: set[str], apposition: frozenset[str], gaz: Gazette
         score += rules.apposition_bonus
     if name.alias:
         score -= rules.alias_penalty
-    return score
+    return score + score_bonus + score_capital
 
 
 def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iterable[_Match]:
@@ -197,7 +234,9 @@ def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iter
                 if _acceptable(c, key, toks, i, end, gaz, text, caseless, apposition)
             )
             if ok:
-                hit = _Match(sentence.index, i, end, toks, ok, apposition)
+                hit = _Match(
+                    sentence.index, i, end, toks, ok, apposition, _cue_before(toks, i, gaz)
+                )
                 break
         if hit is None:
             i += 1
@@ -206,9 +245,70 @@ def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iter
             i = hit.end
 
 
-def _resolve(m: _Match, hints: set[str], gaz: Gazetteer) -> Place:
-    best = max(m.names, key=lambda c: _score(c, hints, m.apposition, gaz))
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _resolve(
+    m: _Match,
+    hints: set[str],
+    gaz: Gazetteer,
+    nearby: frozenset[str] = frozenset(),
+    anchors: Sequence[tuple[float, float]] = (),
+) -> Place:
+    best = max(m.names, key=lambda c: _score(c, hints, m.apposition, gaz, nearby, anchors))
     return best.place
+
+
+def _clear(m: _Match, gaz: Gazetteer) -> tuple[Name, ...]:
+    """The readings of a name that are not small towns (a town of 5,000 that once bore the
+    name does not make "Beirut" ambiguous)."""
+    return tuple(n for n in m.names if not _small(n.place, gaz)) or m.names
+
+
+def _anchor(m: _Match, gaz: Gazetteer) -> tuple[float, float] | None:
+    """Where a name with one clear reading lies (a city or a small region), for its
+    neighbours; readings within 100 km of each other ("Beirut" the city and the governorate)
+    count as one."""
+    clear = [n for n in _clear(m, gaz) if n.place.lat is not None and n.place.lon is not None]
+    if not clear:
+        return None
+    p = clear[0].place
+    assert p.lat is not None and p.lon is not None
+    if any(_km(p.lat, p.lon, n.place.lat, n.place.lon) > 100 for n in clear[1:]):  # type: ignore[arg-type]
+        return None
+    if p.lat is None or p.lon is None or p.precision not in (CITY, LANDMARK, REGION, ADMIN1):
+        return None
+    if p.precision == REGION and not p.curated:
+        return None
+    return (p.lat, p.lon)
+
+
+def _small(place: Place, gaz: Gazetteer) -> bool:
+    return (
+        place.precision == CITY
+        and not place.curated
+        and place.population < gaz.rules.small_city_population
+    )
+
+
+def _supported(m: _Match, hints: set[str], gaz: Gazetteer) -> _Match | None:
+    """Drop readings as a small town that nothing supports: a town under
+    `small_city_population` needs a cue word, its country in apposition or among the
+    document's countries. None when no reading is left."""
+    if m.cue:
+        return m
+    kept = tuple(
+        n for n in m.names if not _small(n.place, gaz) or (n.place.country in hints | m.apposition)
+    )
+    if kept == m.names:
+        return m
+    return replace(m, names=kept) if kept else None
 
 
 def find_places(
@@ -229,13 +329,18 @@ def find_places(
     matches = [m for s in sents for m in _scan(text, s, gaz, caseless)]
 
     hints = {c for c in countries_hint if c}
-    for m in matches:  # first pass: the countries of names with one reading
-        if len({c.place.country for c in m.names}) == 1 and m.names[0].place.country:
-            hints.add(m.names[0].place.country)
+    for m in matches:  # first pass: the countries of names with one clear reading
+        clear = tuple(n for n in m.names if not _small(n.place, gaz))
+        if clear and len({c.place.country for c in clear}) == 1 and clear[0].place.country:
+            hints.add(clear[0].place.country)
+    matches = [s for m in matches if (s := _supported(m, hints, gaz)) is not None]
+    # regions that hold a city the document names: a clear reading of each name first
+    nearby = frozenset(p.admin1 for m in matches if (p := _resolve(m, hints, gaz)).admin1)
 
     out: list[PlaceMention] = []
-    for m in matches:
-        place = _resolve(m, hints, gaz)
+    for k, m in enumerate(matches):
+        anchors = [a for j, o in enumerate(matches) if j != k and (a := _anchor(o, gaz))]
+        place = _resolve(m, hints, gaz, nearby, anchors)
         span = Span(m.tokens[m.start].start, m.tokens[m.end - 1].end)
         out.append(
             PlaceMention(
@@ -262,8 +367,10 @@ class PlacesStage(Stage):
     assigns = ("places",)
 
     def __call__(self, doc: Document) -> Document:
-        min_pop = int(self.config.options.get("places_min_population", 15000))
+        min_pop = int(self.config.options.get("places_min_population", DEFAULT_MIN_POPULATION))
         gaz = load_gazetteer(self.config, min_pop)
-        hints = {a.country for a in doc.actors if a.country}
+        # an actor that is itself a place name ("Tripoli" for Libya's government) would vote
+        # for its own reading: only the others hint
+        hints = {a.country for a in doc.actors if a.country and key_of(a.text) not in gaz}
         places = find_places(doc.text, doc.sentences, hints, gazetteer=gaz)
         return replace(doc, places=tuple(places))
