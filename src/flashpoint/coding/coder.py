@@ -750,11 +750,18 @@ class DocumentCoder:
         by_sentence: dict[int, list[ActorMention]] = {}
         for a in doc.actors:
             by_sentence.setdefault(a.sentence_index, []).append(a)
+        focus = article_focus(doc.places)
         for s in doc.sentences:
-            events.extend(self.code_sentence(doc, s, by_sentence.get(s.index, [])))
+            events.extend(self.code_sentence(doc, s, by_sentence.get(s.index, []), focus))
         return events
 
-    def code_sentence(self, doc: Document, s: Sentence, actors: list[ActorMention]) -> list[Event]:
+    def code_sentence(
+        self,
+        doc: Document,
+        s: Sentence,
+        actors: list[ActorMention],
+        focus: PlaceMention | None = None,
+    ) -> list[Event]:
         toks = tokenize(doc.text, s.span.start, s.span.end)
         if not toks:
             return []
@@ -773,7 +780,9 @@ class DocumentCoder:
             toks, actors, self.patterns, self.cues, self.grammar, s.block, places, self.locative
         )
         sentence_text = s.span.text(doc.text)
-        return [self._event(doc, s, sentence_text, toks, d, times, places) for d in sc.drafts()]
+        return [
+            self._event(doc, s, sentence_text, toks, d, times, places, focus) for d in sc.drafts()
+        ]
 
     def _derivation(self, d: Draft, when: TimeMention | None) -> tuple[str, ...]:
         p = d.trigger.pattern
@@ -798,6 +807,7 @@ class DocumentCoder:
         d: Draft,
         times: list[TimeMention],
         places: list[PlaceMention],
+        focus: PlaceMention | None = None,
     ) -> Event:
         t, p = d.trigger, d.trigger.pattern
         span = Span(toks[t.start].start, toks[t.end - 1].end)
@@ -814,6 +824,9 @@ class DocumentCoder:
         location = (
             Location(where.name, where.country, where.lat, where.lon, where.precision, where.span)
             if where
+            # no place in its own sentence: the article's focus, with no span of its own
+            else Location(focus.name, focus.country, focus.lat, focus.lon, focus.precision)
+            if focus
             else None
         )
         confidence = (
@@ -848,8 +861,29 @@ class DocumentCoder:
             pattern=f"{p.id}:{p.kind}:{p.phrase}",
             block=s.block,
             cues=d.cues,
-            derivation=self._derivation(d, when),
+            derivation=(
+                *self._derivation(d, when),
+                f"place from {where.text!r}"
+                if where
+                else f"place: the article's focus {focus.name!r}"
+                if focus
+                else "place: none",
+            ),
         )
+
+
+def article_focus(places: tuple[PlaceMention, ...] | list[PlaceMention]) -> PlaceMention | None:
+    """The place an article is about: its most named city or landmark, else its most named
+    country or region; ties go to the first named."""
+    for levels in (("landmark", "city", "admin1"), ("country", "region")):
+        named = [p for p in places if p.precision in levels]
+        if named:
+            counts: dict[str, int] = {}
+            for p in named:
+                counts[p.name] = counts.get(p.name, 0) + 1
+            best = max(counts.values())
+            return next(p for p in named if counts[p.name] == best)
+    return None
 
 
 def _who(m: ActorMention | None) -> str:
