@@ -140,7 +140,12 @@ def test_contract_covers_all_shapes(corpus_events: list[Event]) -> None:
     out = [event_to_contract(e) for e in corpus_events]
     assert any(e["actor"] is None for e in out) and any(e["actor"] for e in out)
     assert any(e["recipient"] is None for e in out) and any(e["recipient"] for e in out)
-    assert any(e["location"] is None for e in out) and any(e["location"] for e in out)
+    located = [e["location"] for e in out if e["location"]]
+    assert located and all(
+        set(loc) >= {"name", "country", "lat", "lon", "precision"} for loc in located
+    )
+    # an event whose sentence names no place takes the article's focus, with no span of its own
+    assert any(loc["span"] is None for loc in located) and any(loc["span"] for loc in located)
     assert {e["modality"] for e in out} >= {"asserted", "negated"}
     assert len({e["event_type"] for e in out}) >= 8
 
@@ -165,13 +170,17 @@ def test_cli_code_jsonl_follows_the_contract(fixtures_dir: Path) -> None:
 
 
 def test_cli_events_jsonl_follows_the_contract(stored: Path) -> None:
-    result = CliRunner().invoke(main, ["events", "--db", str(stored), "--format", "jsonl"])
-    assert result.exit_code == 0
-    events = [json.loads(line) for line in result.stdout.splitlines()]
-    with Store(stored, read_only=True) as store:
-        assert len(events) == store.scalar("SELECT count(*) FROM events")
-    for e in events:
-        check_contract(e)
+    # Canonical events by default (issue 5), every mention with --mentions; both follow it.
+    for flags, table in (((), "canonical_events"), (("--mentions",), "events")):
+        result = CliRunner().invoke(
+            main, ["events", "--db", str(stored), "--format", "jsonl", *flags]
+        )
+        assert result.exit_code == 0
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        with Store(stored, read_only=True) as store:
+            assert len(events) == store.scalar(f"SELECT count(*) FROM {table}")
+        for e in events:
+            check_contract(e)
 
 
 # ------------------------------------------------------------------------------------ spans
@@ -262,7 +271,7 @@ def _normal_row(row: dict[str, Any]) -> dict[str, Any]:
 def test_store_round_trip_gives_the_same_contract(stored: Path, corpus_events: list[Event]) -> None:
     by_id = {e.event_id: e for e in corpus_events}
     with Store(stored, read_only=True) as store:
-        rows = select_events(store, EventFilter())
+        rows = select_events(store, EventFilter(), mentions=True)  # mentions: issue 5
     assert len(rows) == len(by_id)
     for row in rows:
         e = by_id[row["event_id"]]

@@ -90,8 +90,7 @@ def test_our_jsonl_and_floors(tmp_path: Path) -> None:
     assert report["events"]["actor_accuracy"] == 1.0
     floors = tmp_path / "floors.yaml"
     floors.write_text(
-        'floors:\n  "*gold.jsonl":\n    events.macro_f1: 0.9\n'
-        "    events.modality_accuracy: 1.01\n",
+        'floors:\n  "*gold.jsonl":\n    events.macro_f1: 0.9\n    events.modality_accuracy: 1.01\n',
         "utf-8",
     )
     failures = check_floors([report], floors)

@@ -134,4 +134,3 @@ def test_cameo_codes_agree_with_pattern_types() -> None:
     assert not unexplained, unexplained
     stale = [k for k in CAMEO_TYPE_EXCEPTIONS if k not in disagree]
     assert not stale, f"listed as exceptions but agree: {stale}"
-

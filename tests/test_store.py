@@ -34,6 +34,9 @@ TABLES = (
     "actor_mentions",
     "place_mentions",
     "rejects",
+    "canonical_events",
+    "event_mentions",
+    "article_stories",
 )
 
 
@@ -45,6 +48,19 @@ def counts(db: Path) -> dict[str, int]:
 def event_ids(db: Path) -> set[str]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {r[0] for r in con.execute("SELECT event_id FROM events").fetchall()}
+
+
+def canonical_ids(db: Path) -> set[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {r[0] for r in con.execute("SELECT event_id FROM canonical_events").fetchall()}
+
+
+def clusters(db: Path) -> tuple[set[tuple[str, str, bool]], set[tuple[str, str]]]:
+    """(event, canonical event, repeat) links and (article, story) links."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        links = con.execute("SELECT event_id, canonical_id, repeat FROM event_mentions").fetchall()
+        stories = con.execute("SELECT article_id, story_id FROM article_stories").fetchall()
+    return set(links), set(stories)
 
 
 def inconsistencies(store: Store) -> dict[str, int]:
@@ -227,6 +243,8 @@ def test_killed_ingest_leaves_a_consistent_store_and_a_rerun_completes(tmp_path:
     assert report.stored == 150 and report.rejected == 0
     assert counts(db) == counts(clean)
     assert event_ids(db) == event_ids(clean)
+    assert clusters(db) == clusters(clean)  # dedup state too (issue 5)
+    assert canonical_ids(db) == canonical_ids(clean)
     with Store(db, read_only=True) as store:
         bad = inconsistencies(store)
         assert bad == dict.fromkeys(bad, 0)
@@ -265,7 +283,7 @@ def test_events_csv_filters_every_row(corpus_db: tuple[Path, IngestReport]) -> N
     rows = csv_rows(out)
     with Store(db, read_only=True) as store:
         expected = store.scalar(
-            "SELECT count(*) FROM events WHERE (actor_country = 'CHN' OR "
+            "SELECT count(*) FROM canonical_events WHERE (actor_country = 'CHN' OR "
             "starts_with(actor_code, 'CHN')) AND event_type = 'ASSAULT' AND date >= ?",
             [since],
         )
@@ -321,8 +339,9 @@ def test_events_jsonl_limit_and_empty_result(corpus_db: tuple[Path, IngestReport
 def test_select_events_matches_python_filter(corpus_db: tuple[Path, IngestReport]) -> None:
     db, _ = corpus_db
     with Store(db, read_only=True) as store:
-        everything = select_events(store, EventFilter())
-        iraq = select_events(store, EventFilter(actor="irq"))
+        everything = select_events(store, EventFilter(), mentions=True)
+        iraq = select_events(store, EventFilter(actor="irq"), mentions=True)
+        assert len(select_events(store, EventFilter())) == counts(db)["canonical_events"]
     assert len(everything) == counts(db)["events"]
     expected = [
         r
@@ -339,27 +358,43 @@ def test_export_has_every_event(
 ) -> None:
     db, _ = corpus_db
     out_dir = tmp_path / "out"
+    # Canonical events by default since issue 5; --mentions exports every mention.
     code, out, _ = run_cli("export", "--db", str(db), "--format", fmt, "--out", str(out_dir))
+    assert code == 0
+    code, _, _ = run_cli(
+        "export", "--db", str(db), "--format", fmt, "--out", str(tmp_path / "m"), "--mentions"
+    )
     assert code == 0
     c = counts(db)
     events_file = out_dir / f"events.{fmt}"
+    mentions_file = tmp_path / "m" / f"events.{fmt}"
     assert events_file.is_file()
     assert str(events_file) in out
     if fmt == "csv":
         with open(events_file, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        assert len(rows) == c["events"]
-        assert {r["event_id"] for r in rows} == event_ids(db)
+        assert len(rows) == c["canonical_events"]
+        assert {r["event_id"] for r in rows} == canonical_ids(db)
+        with open(mentions_file, newline="", encoding="utf-8") as fh:
+            assert {r["event_id"] for r in csv.DictReader(fh)} == event_ids(db)
+        with open(out_dir / "event_mentions.csv", newline="", encoding="utf-8") as fh:
+            links = list(csv.DictReader(fh))
+        assert {r["event_id"] for r in links} == event_ids(db)
+        assert {r["canonical_id"] for r in links} == canonical_ids(db)
         with open(out_dir / "articles.csv", newline="", encoding="utf-8") as fh:
             assert len(list(csv.DictReader(fh))) == c["articles"]
     elif fmt == "jsonl":
         lines = events_file.read_text(encoding="utf-8").splitlines()
-        assert len(lines) == c["events"]
+        assert len(lines) == c["canonical_events"]
+        assert {json.loads(line)["event_id"] for line in lines} == canonical_ids(db)
+        assert all(json.loads(line)["num_mentions"] >= 1 for line in lines)
+        lines = mentions_file.read_text(encoding="utf-8").splitlines()
         assert {json.loads(line)["event_id"] for line in lines} == event_ids(db)
     else:
         table = pq.read_table(events_file)
-        assert table.num_rows == c["events"]
-        assert set(table.column("event_id").to_pylist()) == event_ids(db)
+        assert table.num_rows == c["canonical_events"]
+        assert set(table.column("event_id").to_pylist()) == canonical_ids(db)
+        assert set(pq.read_table(mentions_file).column("event_id").to_pylist()) == event_ids(db)
         assert pq.read_table(out_dir / "articles.parquet").num_rows == c["articles"]
 
 
@@ -369,12 +404,14 @@ def test_summary_json_matches_the_tables(corpus_db: tuple[Path, IngestReport]) -
     assert code == 0
     s = json.loads(out)
     c = counts(db)
-    assert (s["articles"], s["events"], s["sentences"]) == (
+    # `events` counts canonical events since issue 5; `mentions` the stored event rows.
+    assert (s["articles"], s["events"], s["mentions"], s["sentences"]) == (
         c["articles"],
+        c["canonical_events"],
         c["events"],
         c["sentences"],
     )
-    assert sum(t["events"] for t in s["by_type"]) == c["events"]
+    assert sum(t["events"] for t in s["by_type"]) == c["canonical_events"]
     code, out, _ = run_cli("summary", "--db", str(db))
     assert code == 0 and "Events by type" in out
 

@@ -256,8 +256,8 @@ def ingest(
         _report_reject(r)
     err.print(
         f"{report.read} documents read: {report.stored} stored, {report.skipped} already "
-        f"in the store, {report.rejected} rejected; {report.events} events written to "
-        f"{escape(str(db))}",
+        f"in the store, {report.rejected} rejected; {report.events} event mentions written to "
+        f"{escape(str(db))}, which holds {report.canonical_events} canonical events",
         highlight=False,
     )
     sys.exit(EXIT_REJECTS if report.rejects else 0)
@@ -297,6 +297,11 @@ def _open(db: Path) -> Any:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--mentions",
+    is_flag=True,
+    help="One row per event mention (each report) instead of per canonical event.",
+)
 def events(
     db: Path,
     actor: str | None,
@@ -307,8 +312,9 @@ def events(
     until: str | None,
     limit: int | None,
     fmt: str,
+    mentions: bool,
 ) -> None:
-    """Query stored events."""
+    """Query stored events: canonical events, or with --mentions every report of them."""
     from .store import EventFilter, select_events, write_events
 
     flt = EventFilter(
@@ -321,7 +327,7 @@ def events(
         limit=limit,
     )
     with _open(db) as store:
-        rows = select_events(store, flt)
+        rows = select_events(store, flt, mentions=mentions)
     if fmt == "table":
         _event_table(rows)
     else:
@@ -342,12 +348,17 @@ def events(
     required=True,
     help="Folder to write events.<fmt> (and articles.<fmt>) into.",
 )
-def export(db: Path, fmt: str, out: Path) -> None:
-    """Export stored events as CSV, JSON Lines or Parquet."""
+@click.option(
+    "--mentions",
+    is_flag=True,
+    help="Export every event mention instead of the canonical events.",
+)
+def export(db: Path, fmt: str, out: Path, mentions: bool) -> None:
+    """Export stored events (canonical, or --mentions) as CSV, JSON Lines or Parquet."""
     from .store import export as run_export
 
     with _open(db) as store:
-        for path in run_export(store, fmt, out):
+        for path in run_export(store, fmt, out, mentions=mentions):
             click.echo(str(path))
 
 
@@ -375,16 +386,22 @@ def _print_summary(s: dict[str, Any]) -> None:
     out = _out()
     dr = s["date_range"]
     out.print(
-        f"[bold]{s['articles']}[/bold] articles, {s['sentences']} sentences, "
-        f"[bold]{s['events']}[/bold] events ({dr['first']} to {dr['last']}), "
-        f"{s['rejects']} rejects",
+        f"[bold]{s['articles']}[/bold] articles in {s['stories']} stories, "
+        f"{s['sentences']} sentences, [bold]{s['events']}[/bold] events from "
+        f"{s['mentions']} mentions ({dr['first']} to {dr['last']}), {s['rejects']} rejects",
         highlight=False,
     )
     t = Table(title="Events by type", header_style="bold")
-    for col in ("type", "events", "asserted", "mean goldstein"):
+    for col in ("type", "events", "mentions", "asserted", "mean goldstein"):
         t.add_column(col, justify="right" if col != "type" else "left")
     for r in s["by_type"]:
-        t.add_row(r["event_type"], str(r["events"]), str(r["asserted"]), str(r["mean_goldstein"]))
+        t.add_row(
+            r["event_type"],
+            str(r["events"]),
+            str(r["mentions"]),
+            str(r["asserted"]),
+            str(r["mean_goldstein"]),
+        )
     out.print(t)
     t = Table(title="Top dyads (asserted events)", header_style="bold")
     for col in ("actor", "recipient", "events", "conflict", "goldstein sum"):
@@ -409,12 +426,43 @@ def _print_summary(s: dict[str, Any]) -> None:
         out.print(t)
 
 
+@main.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+)
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--rebuild", is_flag=True, help="Forget the stored dedup state and start over.")
+def dedup(db: Path, data_dir: Path | None, rebuild: bool) -> None:
+    """Bring stories and canonical events up to date (after changing dedup settings)."""
+    from .dedup import get_deduplicator
+    from .store import Store
+
+    if not db.exists():
+        raise click.ClickException(f"FP-E040 {db}: no such store")
+    try:
+        component = get_deduplicator(Config(data_dir=data_dir))
+        with Store(db) as store:
+            report = component.rebuild(store) if rebuild else component.update(store)
+            n_events = store.scalar("SELECT count(*) FROM canonical_events")
+            n_stories = store.scalar("SELECT count(DISTINCT story_id) FROM article_stories")
+    except FlashpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{report.articles} articles and {report.mentions} mentions deduplicated"
+        f"{' from scratch' if report.rebuilt else ''}; the store holds {n_stories} stories "
+        f"and {n_events} canonical events"
+    )
+
+
 @main.command("eval")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "jsonl", "petrarch", "quad", "conll"]),
+    type=click.Choice(["auto", "jsonl", "petrarch", "quad", "conll", "places", "dates"]),
     default="auto",
     show_default=True,
     help="Gold format; auto goes by the file name.",
@@ -436,7 +484,8 @@ def eval_command(
     floors: Path | None,
     data_dir: Path | None,
 ) -> None:
-    """Score the coder against gold files (ours, PETRARCH XML, quad TSV, role CoNLL)."""
+    """Score the coder against gold files (ours, PETRARCH XML, quad TSV, role CoNLL), and the
+    geoparser and date resolver against place and date gold (with their baselines)."""
     from .evaluate import evaluate
     from .evaluate.report import check_floors, print_report
 
@@ -517,6 +566,7 @@ def check_data(data_dir: Path | None) -> None:
     from .coding.modality import load_modality
     from .coding.ontology import load_ontology
     from .coding.patterns import load_patterns
+    from .dedup import get_deduplicator
     from .engine import data_version
 
     config = Config(data_dir=data_dir)
@@ -525,6 +575,7 @@ def check_data(data_dir: Path | None) -> None:
         patterns = load_patterns(config)
         load_modality(config)
         actors = load_actor_dictionary(config)
+        get_deduplicator(config)
         Pipeline(config)
     except FlashpointError as exc:
         raise click.ClickException(str(exc)) from exc

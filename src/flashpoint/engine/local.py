@@ -1,7 +1,10 @@
 """The in-process runner: read, code and store in batches, one writer.
 
 Already stored articles are skipped before coding, so a rerun costs only reading. A stage that
-fails on one document turns it into a recorded reject and the batch goes on.
+fails on one document turns it into a recorded reject and the batch goes on. After each batch is
+written, the dedup component (`flashpoint.dedup`) links the new articles to stories and their
+events to canonical events, in a transaction of its own through the same writer; it also runs
+once before the first batch, so whatever a killed run wrote but did not deduplicate is done.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class IngestReport:
     skipped: int = 0
     events: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    canonical_events: int = 0  # canonical events in the store at the end
 
     @property
     def rejected(self) -> int:
@@ -92,13 +96,16 @@ def ingest(
     on_progress: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Code and store every new document; record every reject. Safe to rerun."""
+    from ..dedup import get_deduplicator
     from ..store import Store
 
     pipeline = Pipeline(config)
+    dedup = get_deduplicator(config)
     version = data_version(config)
     report = IngestReport()
     with Store(store_path) as store:
         store.set_meta("data_version", version)
+        dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         for batch in _batches(items, batch_size):
             docs = [d for d in batch if isinstance(d, Document)]
             rejects = [r for r in batch if isinstance(r, Reject)]
@@ -115,8 +122,11 @@ def ingest(
             rejects += [r for r in coded if isinstance(r, Reject)]
             report.events += store.write(ok, version)
             report.stored += len(ok)
+            if ok:
+                dedup.update(store)
             store.record_rejects(rejects)
             report.rejects += rejects
             if on_progress:
                 on_progress(report)
+        report.canonical_events = int(store.scalar("SELECT count(*) FROM canonical_events"))
     return report

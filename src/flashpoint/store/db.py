@@ -18,7 +18,7 @@ import pyarrow as pa
 from ..contract import event_to_row
 from ..errors import E_STORE, FlashpointError
 from ..model import Document, Reject
-from .schema import DDL, EVENTS_VIEW, SCHEMA_VERSION
+from .schema import DDL, SCHEMA_VERSION, VIEWS
 
 
 def _now() -> dt.datetime:
@@ -40,7 +40,8 @@ class Store:
     def _migrate(self) -> None:
         for statement in DDL:
             self.con.execute(statement)
-        self.con.execute(EVENTS_VIEW)
+        for view in VIEWS:
+            self.con.execute(view)
         self.con.execute(
             "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
             [SCHEMA_VERSION],
