@@ -61,6 +61,7 @@ class Grammar:
     light_verbs: frozenset[str]
     quantifiers: frozenset[str]
     noun_agent_markers: frozenset[str]
+    own_force_sectors: frozenset[str]
     reciprocal_types: frozenset[str]
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
@@ -348,7 +349,16 @@ class SentenceCoder:
     def object_inside(self, t: Trigger, *, with_country: bool = True) -> ActorMention | None:
         """'summoned the Chinese ambassador', 'freed 37 prisoners': the object the phrase names."""
         inside = [a for a in self.actors if t.start < self.span_of[id(a)][0] < t.end]
-        return next((a for a in inside if a.country is not None or not with_country), None)
+        # bare "troops"/"forces" inside a phrase are the actor's own ("bring forces home")
+        return next(
+            (
+                a
+                for a in inside
+                if a.country is not None
+                or (not with_country and a.sector not in self.g.own_force_sectors)
+            ),
+            None,
+        )
 
     def _reported_as_happening(self, t: Trigger) -> bool:
         """A verb, or a noun that is not inside a prepositional phrase: "A car bomb exploded
@@ -750,7 +760,7 @@ class DocumentCoder:
         by_sentence: dict[int, list[ActorMention]] = {}
         for a in doc.actors:
             by_sentence.setdefault(a.sentence_index, []).append(a)
-        focus = article_focus(doc.places)
+        focus = article_focus(doc.places, doc.actors)
         for s in doc.sentences:
             events.extend(self.code_sentence(doc, s, by_sentence.get(s.index, []), focus))
         return events
@@ -872,9 +882,17 @@ class DocumentCoder:
         )
 
 
-def article_focus(places: tuple[PlaceMention, ...] | list[PlaceMention]) -> PlaceMention | None:
+def article_focus(
+    places: tuple[PlaceMention, ...] | list[PlaceMention],
+    actors: tuple[ActorMention, ...] | list[ActorMention] = (),
+) -> PlaceMention | None:
     """The place an article is about: its most named city or landmark, else its most named
-    country or region; ties go to the first named."""
+    country or region; ties go to the first named. A name used as an actor ("Tehran could be
+    preparing an attack") is not a place the article is about."""
+    agents = [a.span for a in actors if not a.locative]
+    places = [
+        p for p in places if not any(p.span.start < s.end and s.start < p.span.end for s in agents)
+    ]
     for levels in (("landmark", "city", "admin1"), ("country", "region")):
         named = [p for p in places if p.precision in levels]
         if named:
