@@ -78,3 +78,33 @@ def test_an_explicit_date_in_the_sentence_wins(code_text: Any) -> None:
     assert doc.events[0].date == dt.date(2023, 3, 2)
     undated = code_text("Turkish jets bombed Kurdish positions.", dt.date(2023, 3, 9))
     assert undated.events[0].date == dt.date(2023, 3, 9)
+
+
+def test_output_does_not_depend_on_hash_order(fixtures_dir: Path) -> None:
+    """Ties between triggers are broken by the pattern itself, never by set iteration order."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flashpoint.cli",
+                "code",
+                str(fixtures_dir / "scraped_page.txt"),
+                "--date",
+                "2023-03-08",
+                "--format",
+                "jsonl",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        outputs.append(result.stdout)
+    assert outputs[0] and outputs[0] == outputs[1]

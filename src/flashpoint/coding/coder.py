@@ -229,6 +229,8 @@ class SentenceCoder:
                 -len(t.pattern.cameo),
                 t.start,
                 t.pattern.id,
+                t.pattern.kind,
+                t.pattern.elements,  # ties must not depend on set order: same output every run
             )
         )
         chosen: list[Trigger] = []
