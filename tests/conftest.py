@@ -14,6 +14,27 @@ from flashpoint.pipeline import Config, Pipeline
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CASES = Path(__file__).resolve().parent / "cases"
+# The 16 PLOVER event types, written out here so that tests check the ontology file too.
+PLOVER_TYPES = frozenset(
+    {
+        "AGREE",
+        "CONSULT",
+        "SUPPORT",
+        "CONCEDE",
+        "COOPERATE",
+        "AID",
+        "RETREAT",
+        "REQUEST",
+        "ACCUSE",
+        "REJECT",
+        "THREATEN",
+        "PROTEST",
+        "SANCTION",
+        "MOBILIZE",
+        "COERCE",
+        "ASSAULT",
+    }
+)
 # Fields every JSON event must have (README "Output contract").
 CONTRACT_FIELDS = (
     "event_id",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import CONTRACT_FIELDS
+from conftest import CONTRACT_FIELDS, PLOVER_TYPES
 from flashpoint.cli import main
 from flashpoint.contract import (
     LOCATION_FIELDS,
@@ -27,26 +27,6 @@ from flashpoint.model import Document, Event, Modality
 from flashpoint.pipeline import Config, Pipeline
 from flashpoint.store import EventFilter, Store, select_events
 
-PLOVER_TYPES = frozenset(
-    {
-        "AGREE",
-        "CONSULT",
-        "SUPPORT",
-        "CONCEDE",
-        "COOPERATE",
-        "AID",
-        "RETREAT",
-        "REQUEST",
-        "ACCUSE",
-        "REJECT",
-        "THREATEN",
-        "PROTEST",
-        "SANCTION",
-        "MOBILIZE",
-        "COERCE",
-        "ASSAULT",
-    }
-)
 MODALITIES = frozenset({"asserted", "negated", "hypothetical", "future"})
 REQUIRED = CONTRACT_FIELDS
 PARTICIPANT_KEYS = frozenset({"text", "span", "code", "country", "sector", "name"})

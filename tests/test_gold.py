@@ -6,28 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PLOVER_TYPES
 from flashpoint.evaluate import evaluate, read_gold
 from flashpoint.evaluate.report import check_floors
 
 GOLD = Path(__file__).parent / "gold"
-TYPES = {
-    "AGREE",
-    "CONSULT",
-    "SUPPORT",
-    "CONCEDE",
-    "COOPERATE",
-    "AID",
-    "RETREAT",
-    "REQUEST",
-    "ACCUSE",
-    "REJECT",
-    "THREATEN",
-    "PROTEST",
-    "SANCTION",
-    "MOBILIZE",
-    "COERCE",
-    "ASSAULT",
-}
+TYPES = PLOVER_TYPES
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,16 @@ an optional development dependency: without it the report says "baseline unavail
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import E_BAD_JSON, FlashpointError
 from ..model import TimeMention
 from ..pipeline import Config
 from ..when.resolve import find_times, load_lexicon
+from .gold import jsonl_rows
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,9 @@ class DateItem:
 
 
 def read_dates(path: Path) -> Iterator[DateItem]:
-    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FlashpointError(E_BAD_JSON, f"{path}:{n}: {exc}") from exc
+    for default_id, row in jsonl_rows(path):
         yield DateItem(
-            id=str(row.get("id", f"{path.name}:{n}")),
+            id=str(row.get("id", default_id)),
             text=row["text"],
             published=dt.date.fromisoformat(row["published"]) if row.get("published") else None,
             times=[

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import E_BAD_JSON, FlashpointError
 
@@ -72,8 +73,8 @@ def _participant(value: object) -> str | None:
     return str(value).upper() if value else None
 
 
-def read_jsonl(path: Path) -> Iterator[GoldItem]:
-    """Our gold: {"id", "text", "date", "events": [{type, actor, recipient, modality, mode}]}."""
+def jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(default id, record) for each non-blank line of a gold JSON Lines file."""
     for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -81,8 +82,14 @@ def read_jsonl(path: Path) -> Iterator[GoldItem]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise FlashpointError(E_BAD_JSON, f"{path}:{n}: {exc}") from exc
+        yield f"{path.name}:{n}", row
+
+
+def read_jsonl(path: Path) -> Iterator[GoldItem]:
+    """Our gold: {"id", "text", "date", "events": [{type, actor, recipient, modality, mode}]}."""
+    for default_id, row in jsonl_rows(path):
         yield GoldItem(
-            id=str(row.get("id", f"{path.name}:{n}")),
+            id=str(row.get("id", default_id)),
             text=row["text"],
             date=dt.date.fromisoformat(row["date"]) if row.get("date") else None,
             events=[

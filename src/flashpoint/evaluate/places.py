@@ -22,7 +22,6 @@ largest population, ignoring context.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import time
 from collections.abc import Iterable, Iterator
@@ -30,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import E_BAD_JSON, FlashpointError
 from ..model import Block, BlockKind, Document, PlaceMention, Span
 from ..pipeline import Config, Pipeline
 from ..where.gazetteer import Gazetteer, Place, key_of, load_gazetteer
+from .gold import jsonl_rows
 
 CITY_KM = 161.0
 STAGES = ("split", "actors", "places")
@@ -59,15 +58,9 @@ class PlaceItem:
 
 
 def read_places(path: Path) -> Iterator[PlaceItem]:
-    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FlashpointError(E_BAD_JSON, f"{path}:{n}: {exc}") from exc
+    for default_id, row in jsonl_rows(path):
         yield PlaceItem(
-            id=str(row.get("id", f"{path.name}:{n}")),
+            id=str(row.get("id", default_id)),
             text=row["text"],
             date=dt.date.fromisoformat(row["date"]) if row.get("date") else None,
             places=[
