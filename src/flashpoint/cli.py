@@ -17,7 +17,7 @@ from rich.table import Table
 from . import __version__
 from .contract import event_to_contract, event_to_row
 from .errors import FlashpointError
-from .model import Document, Reject
+from .model import Document, Modality, Reject
 from .pipeline import DEFAULT_STAGES, Config, Pipeline, registered_stages
 
 EXIT_REJECTS = 3  # some input was rejected; the rest was processed
@@ -76,6 +76,15 @@ common_options = [
         help="Reject input files larger than this.",
     ),
 ]
+
+
+db_option = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="flashpoint.duckdb",
+    show_default=True,
+    help="DuckDB file of the event store.",
+)
 
 
 def with_common(f: Any) -> Any:
@@ -201,13 +210,7 @@ def _who(r: dict[str, Any], role: str) -> str:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="flashpoint.duckdb",
-    show_default=True,
-    help="DuckDB file to write.",
-)
+@db_option
 @with_common
 @click.option("--batch-size", type=int, default=16, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
@@ -273,19 +276,14 @@ def _open(db: Path) -> Any:
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="flashpoint.duckdb",
-    show_default=True,
-)
+@db_option
 @click.option("--actor", help="Actor country (ISO3) or actor code prefix, e.g. IRN or IRQREB.")
 @click.option("--recipient", help="Recipient country or code prefix.")
 @click.option("--type", "types", multiple=True, help="PLOVER event type; repeat for several.")
 @click.option(
     "--modality",
     multiple=True,
-    type=click.Choice(["asserted", "negated", "hypothetical", "future"]),
+    type=click.Choice([m.value for m in Modality]),
 )
 @click.option("--since", callback=_iso_date, help="First event date (YYYY-MM-DD).")
 @click.option("--until", callback=_iso_date, help="Last event date (YYYY-MM-DD).")
@@ -335,12 +333,7 @@ def events(
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="flashpoint.duckdb",
-    show_default=True,
-)
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
 @click.option(
     "--out",
@@ -363,12 +356,7 @@ def export(db: Path, fmt: str, out: Path, mentions: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="flashpoint.duckdb",
-    show_default=True,
-)
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def summary(db: Path, as_json: bool) -> None:
     """Counts by event type, the top dyads and the rejects of a store."""
@@ -427,12 +415,7 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 
 @main.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="flashpoint.duckdb",
-    show_default=True,
-)
+@db_option
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--rebuild", is_flag=True, help="Forget the stored dedup state and start over.")
 def dedup(db: Path, data_dir: Path | None, rebuild: bool) -> None:

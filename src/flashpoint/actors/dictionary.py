@@ -18,7 +18,6 @@ from ..text.tokens import tokenize
 
 FILES = ("countries", "agents", "groups", "people", "composition")
 END = "\x00"  # trie key that ends a phrase; no token can be it ("$" can)
-FUNCTION_WORDS = frozenset({"the", "of", "and", "a", "an", "for", "'s", "-", "."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +71,8 @@ class Composition:
     not_names: frozenset[str]
     name_connectors: frozenset[str]
     context_share: float = 0.5
+    function_words: frozenset[str] = frozenset()
+    definite_words: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -243,6 +244,8 @@ def _composition(d: ActorDictionary, path: Path) -> None:
         not_names=frozenset(w.lower() for w in data.get("not_names", [])),
         name_connectors=frozenset(data.get("name_connectors", [])),
         context_share=float(data.get("context_share", 0.5)),
+        function_words=frozenset(data.get("function_words", [])),
+        definite_words=frozenset(data.get("definite_words", [])),
     )
 
 

@@ -9,12 +9,13 @@ A country or capital named after a locative preposition ("in Iraq") is kept but 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 
 from ..model import ActorMention, Document, Sentence, Span
 from ..pipeline import Config, Stage, register_stage
 from ..text.tokens import Token, is_lowercase_text, is_modifier_word, tokenize
-from .dictionary import FUNCTION_WORDS, ActorDictionary, Composition, Entry, load_actor_dictionary
+from .dictionary import ActorDictionary, Composition, Entry, load_actor_dictionary
 
 MODIFIER_KINDS = ("person", "group", "metonym", "capital", "country", "demonym", "unknown")
 HEAD_KINDS = ("agent", "operator")
@@ -28,7 +29,9 @@ class Match:
     entry: Entry
 
 
-def _case_ok(entry: Entry, toks: list[Token], lowercase_text: bool) -> bool:
+def _case_ok(
+    entry: Entry, toks: list[Token], lowercase_text: bool, function_words: frozenset[str]
+) -> bool:
     if entry.kind in HEAD_KINDS:
         return True
     if entry.exact_case:
@@ -36,16 +39,18 @@ def _case_ok(entry: Entry, toks: list[Token], lowercase_text: bool) -> bool:
         return letters.upper() == letters or (lowercase_text and len(letters) > 3)
     if lowercase_text:
         return True
-    return any(t.is_title for t in toks if t.lower not in FUNCTION_WORDS)
+    return any(t.is_title for t in toks if t.lower not in function_words)
 
 
 def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) -> list[Match]:
+    assert d.composition is not None
+    function = d.composition.function_words
     keys = [t.lower for t in toks]
     out: list[Match] = []
     i = 0
     while i < len(toks):
         length, entries = d.lookup(keys, i)
-        ok = [e for e in entries if _case_ok(e, toks[i : i + length], lowercase_text)]
+        ok = [e for e in entries if _case_ok(e, toks[i : i + length], lowercase_text, function)]
         if length and ok:
             out.append(Match(i, i + length, min(ok, key=lambda e: PRIORITY[e.kind])))
             i += length
@@ -329,6 +334,7 @@ def find_unknown_names(d: ActorDictionary, toks: list[Token], matches: list[Matc
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _common_word(word: str) -> bool:
     from lemminflect import getAllLemmas
 
@@ -386,7 +392,7 @@ def with_context_country(found: list[ActorMention], d: ActorDictionary) -> list[
         return found
     out = []
     for a in found:
-        definite = a.text.lower().startswith(("the ", "its ", "their "))
+        definite = a.text.split(" ", 1)[0].lower() in d.composition.definite_words
         if a.country is None and a.sector and definite and a.code == a.sector:
             a = replace(
                 a,

@@ -80,6 +80,7 @@ class Rules:
     person_names: frozenset[str] = frozenset()
     locative_cues: frozenset[str] = frozenset()
     place_words: frozenset[str] = frozenset()
+    admin1_kinds: frozenset[str] = frozenset()
     lowercase_min_population: int = 100_000
     alternate_min_population: int = 5_000
     nearby_bonus: float = 3.0
@@ -252,6 +253,7 @@ def _rules(data: dict[str, Any], where: str) -> Rules:
         "person_names",
         "locative_cues",
         "place_words",
+        "admin1_kinds",
     }
     for k in settings:
         require(k in known, where, f"unknown setting {k!r}")
@@ -260,6 +262,7 @@ def _rules(data: dict[str, Any], where: str) -> Rules:
         person_names=words("person_names"),
         locative_cues=words("locative_cues"),
         place_words=words("place_words"),
+        admin1_kinds=words("admin1_kinds"),
         **settings,
     )
 
@@ -476,7 +479,7 @@ def _admin1(rules: Rules, b: _Builder, countries: dict[str, Place]) -> None:
         )
         b.add(name, place)
         kind = str(getattr(sub, "type", "") or "").lower()
-        if kind in ("state", "province", "governorate", "region", "oblast", "prefecture"):
+        if kind in rules.admin1_kinds:
             b.add(f"{name} {kind}", place, alias=True)
 
 
