@@ -495,10 +495,10 @@ def eval_command(
 def explain(sentence: str, date: str | None, data_dir: Path | None) -> None:
     """Show how a sentence is coded: actors, places, times, triggers, roles, modality."""
     from .evaluate.gold import GoldItem
-    from .evaluate.score import SentenceCoder
+    from .evaluate.score import GoldCoder
 
     day = dt.date.fromisoformat(date) if date else dt.date.today()
-    coder = SentenceCoder(Config(data_dir=data_dir))
+    coder = GoldCoder(Config(data_dir=data_dir))
     doc = coder.document(GoldItem(id="explain", text=sentence, date=day))
     out = _out()
     out.print(f"[bold]{escape(sentence)}[/bold]  (published {day})", highlight=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..actors.dictionary import load_actor_dictionary
 from ..knowledge import load_yaml
 from ..model import (
     ActorMention,
@@ -752,8 +753,6 @@ class DocumentCoder:
         self.cues = load_modality(config)
         self.grammar = load_grammar(config)
         self.ontology: Ontology = load_ontology(config)
-        from ..actors.dictionary import load_actor_dictionary
-
         comp = load_actor_dictionary(config).composition
         self.locative = comp.locative_preps if comp else frozenset()
 

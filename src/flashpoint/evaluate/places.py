@@ -25,14 +25,15 @@ import datetime as dt
 import math
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import Block, BlockKind, Document, PlaceMention, Span
-from ..pipeline import Config, Pipeline
+from ..model import PlaceMention
+from ..pipeline import Config
 from ..where.gazetteer import Gazetteer, Place, key_of, load_gazetteer
 from .gold import jsonl_rows
+from .score import GoldCoder
 
 CITY_KM = 161.0
 STAGES = ("split", "actors", "places")
@@ -164,18 +165,6 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _document(item: PlaceItem) -> Document:
-    return Document(
-        id=item.id,
-        text=item.text,
-        origin="<gold>",
-        fmt="text",
-        published=item.date,
-        blocks=(Block(BlockKind.BODY, Span(0, len(item.text))),),
-        cleaned=True,
-    )
-
-
 def most_populous(gaz: Gazetteer, text: str) -> Place | None:
     """The baseline's reading of a name: the most populous place that bears it."""
     words = text.strip()
@@ -199,14 +188,14 @@ def evaluate_places(
     path: Path, config: Config | None = None, limit: int | None = None
 ) -> dict[str, Any]:
     config = config or Config()
-    pipeline = Pipeline(replace(config, stages=STAGES, provided=("blocks",)))
+    coder = GoldCoder(config, stages=STAGES)
     items = list(read_places(path))[:limit]
     min_pop = int(config.options.get("places_min_population", 0)) or None
     gaz = load_gazetteer(config, min_pop) if min_pop else load_gazetteer(config)
     ours, base = PlaceScores(), PlaceScores()
     started = time.perf_counter()
     for item in items:
-        doc = pipeline(_document(item))
+        doc = coder.code_text(item.id, item.text, item.date)
         predicted = list(doc.places)
         ours.predicted += len(predicted)
         ours.predicted_ok += sum(

@@ -10,7 +10,7 @@ from ..coding.ontology import load_ontology
 from ..model import Event, Modality
 from ..pipeline import Config
 from .gold import GoldItem, detect_format, read_gold
-from .score import CameoRootScores, EventScores, QuadScores, RoleScores, SentenceCoder
+from .score import CameoRootScores, EventScores, GoldCoder, QuadScores, RoleScores
 
 
 def main_event(events: list[Event]) -> Event | None:
@@ -42,7 +42,7 @@ def evaluate(
         from .dates import evaluate_dates
 
         return evaluate_dates(path, config, limit)
-    coder = SentenceCoder(config)
+    coder = GoldCoder(config)
     ontology = load_ontology(config)
     items: list[GoldItem] = list(read_gold(path, fmt))[:limit]
     started = time.perf_counter()

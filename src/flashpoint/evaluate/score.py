@@ -16,25 +16,32 @@ NONE = "NONE"
 EVAL_STAGES = ("split", "actors", "places", "times", "code")
 
 
-class SentenceCoder:
+class GoldCoder:
     """Codes gold sentences as one-block documents (no page cleaning: they are sentences)."""
 
-    def __init__(self, config: Config | None = None, default_date: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        default_date: dt.date | None = None,
+        stages: tuple[str, ...] = EVAL_STAGES,
+    ) -> None:
         base = config or Config()
-        self.pipeline = Pipeline(replace(base, stages=EVAL_STAGES, provided=("blocks",)))
+        self.pipeline = Pipeline(replace(base, stages=stages, provided=("blocks",)))
         self.default_date = default_date
 
     def __call__(self, item: GoldItem) -> list[Event]:
         return list(self.document(item).events)
 
     def document(self, item: GoldItem) -> Document:
-        text = item.text
+        return self.code_text(item.id, item.text, item.date)
+
+    def code_text(self, item_id: str, text: str, published: dt.date | None) -> Document:
         doc = Document(
-            id=item.id,
+            id=item_id,
             text=text,
             origin="<gold>",
             fmt="text",
-            published=item.date or self.default_date,
+            published=published or self.default_date,
             blocks=(Block(BlockKind.BODY, Span(0, len(text))),),
             cleaned=True,
         )
