@@ -67,6 +67,8 @@ class Grammar:
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
     embedding_window: int
+    content_nouns: frozenset[str]
+    reporting_verbs: frozenset[str]
     place_recipient_types: frozenset[str]
 
 
@@ -127,6 +129,8 @@ class SentenceCoder:
         self.actors = actors
         self.span_of = {id(a): self._token_range(a.span) for a in actors}
         self.in_actor = {i for a in actors for i in range(*self.span_of[id(a)])}
+        # last token of a mention -> its first token, to step over a possessor ("Iraq's army")
+        self.owner_start = {e - 1: s for s, e in self.span_of.values() if e > s}
         self.acted_upon: set[int] = set()  # ids of mentions already used as recipients
         self.chosen: list[Trigger] = []
 
@@ -248,6 +252,8 @@ class SentenceCoder:
     def _prep_before(self, start: int) -> str | None:
         j = start - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
+            if self.keys[j] == "'s" and j - 1 in self.owner_start:
+                j = self.owner_start[j - 1]  # "between Afghanistan's Taliban": skip the possessor
             j -= 1
         if j >= 0 and self.keys[j] in self.g.prepositions:
             return self.keys[j]
@@ -529,21 +535,92 @@ class SentenceCoder:
         "Baghdad's request for the withdrawal": the inner act has not happened; PLOVER codes
         only the outer event.
         """
+        # "sent troops to fight": any act may have a purpose, named by "to" and a verb
+        purpose = t.pattern.kind == "verb" and t.start > 0 and self.keys[t.start - 1] == "to"
         j = self._noun_phrase_start(t.start) - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
             j -= 1
         if j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs:
             j -= 1  # "threatened to launch a new ground operation"
-        if j < 0 or self.keys[j] not in self.g.embedding_preps:
+        if not purpose and (j < 0 or self.keys[j] not in self.g.embedding_preps):
             return None
         for outer in reversed(earlier):
-            if outer.pattern.event_type not in self.g.embedding_types:
+            if outer.pattern.event_type not in self.g.embedding_types and not purpose:
                 continue
             if any(self.keys[k] in self.g.role_breaks for k in range(outer.end, t.start)):
                 continue
             if t.start - outer.end <= self.g.embedding_window:
                 return outer
         return None
+
+    def aim_of_noun(self, t: Trigger) -> bool:
+        """"a proposal to swap prisoners", "a call by Washington to release them": an act
+        named as the aim of a proposal, call or offer has not happened."""
+        j = t.start - 1 if t.pattern.kind == "verb" else self._noun_phrase_start(t.start) - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        if j < 1 or self.keys[j] != "to":
+            return False
+        k = j - 1
+        if k in self.owner_start and k - 1 >= 0:  # "a call by the United States to ..."
+            k = self.owner_start[k] - 1
+            k -= self.keys[k] in self.g.determiners
+            if self.keys[k] not in ("by", "from"):
+                return False
+            k -= 1
+        if k < 1 or self.keys[k] not in self.g.content_nouns:
+            return False
+        # a noun, not a verb ("protesters demand to ..."): a determiner or possessor before it
+        m = self._noun_phrase_start(k) - 1
+        if m in self.owner_start:
+            m = self.owner_start[m] - 1
+        return m >= 0 and self.keys[m] in self.g.determiners
+
+    def participle_modifier(self, t: Trigger) -> bool:
+        """"detained protesters", "jailed activist", "from occupied territory": a participle
+        standing before a noun describes it; the act it names is not reported here."""
+        i = t.start
+        if t.pattern.kind != "verb" or t.end - i != 1 or not self.keys[i].endswith("ed"):
+            return False
+        if t.end >= len(self.keys) or not (
+            t.end in self.in_actor or self._modifier(self.keys[t.end])
+        ):
+            nxt = self.keys[t.end] if t.end < len(self.keys) else "."
+            if (
+                not nxt.isalpha()
+                or nxt in self.g.prepositions
+                or nxt in self.g.determiners
+                or nxt in self.g.time_breaks
+            ):
+                return False
+            if verb_lemma(nxt) != nxt and is_participle(nxt):
+                return False
+        if i == 0:
+            return True
+        prev = self.keys[i - 1]
+        if i - 1 in self.in_actor:
+            return False  # "the Rwandan capital alleged that ...": a subject and its verb
+        return (
+            prev in self.g.determiners
+            or prev in self.g.prepositions
+            or prev in self.g.quantifiers
+            or prev[:1].isdigit()
+            or any(i - 1 in u.used and u.pattern.kind == "verb" for u in self.chosen)
+            or (prev.endswith("ed") and is_participle(prev))  # "questioned detained smugglers"
+        )
+
+    def parenthetical_report(self, t: Trigger) -> bool:
+        """", analysts warned." reports what went before; it threatens no one."""
+        if self.keys[t.start] not in self.forms[t.start] or t.end - t.start != 1:
+            return False
+        if verb_lemma(self.keys[t.start]) not in self.g.reporting_verbs:
+            return False
+        if t.end < len(self.keys) and self.keys[t.end] not in CLAUSE_PUNCT:
+            return False
+        j = t.start - 1
+        if j in self.owner_start:
+            j = self.owner_start[j] - 1
+        return j >= 0 and self.keys[j] == ","
 
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
@@ -554,6 +631,11 @@ class SentenceCoder:
         for t in triggers:
             outer = self.embedded(t, seen)
             seen.append(t)
+            if outer is None and (
+                self.aim_of_noun(t) or self.participle_modifier(t) or self.parenthetical_report(t)
+            ):
+                contents.add(id(t))
+                continue
             if outer is not None:
                 contents.add(id(t))
                 target = self.right_recipient(t, t.pattern.recipient_preps)
