@@ -44,6 +44,8 @@ CAMEO_TYPE_EXCEPTIONS = {
     "concede.sanctions": "085 maps to RETREAT",
     "concede.curfew": "0813 maps to RETREAT",
     "concede.emergency": "0814 maps to RETREAT",
+    # A prison term is a judicial punishment (SANCTION convict); CAMEO files it with arrests.
+    "sanction.prison": "173 maps to COERCE",
     # The manual: resignations of officials are RETREAT resign; CAMEO codes them as 0831.
     "retreat.resign": "0831 maps to CONCEDE",
     # The manual: international sanctions are SANCTION discontinue.
