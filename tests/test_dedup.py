@@ -181,7 +181,7 @@ def test_same_day_events_in_distant_cities_do_not_merge(store: Path, one: str, o
 
 
 def test_a_caption_that_repeats_the_body_is_one_mention(store: Path) -> None:
-    (event,) = canonical_of(store, "captioned", "COERCE")
+    (event,) = canonical_of(store, "captioned", "ASSAULT")
     links = rows(
         store,
         f"SELECT block, repeat FROM event_mentions WHERE canonical_id = '{event['event_id']}' "

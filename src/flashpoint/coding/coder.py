@@ -69,6 +69,7 @@ class Grammar:
     embedding_window: int
     content_nouns: frozenset[str]
     reporting_verbs: frozenset[str]
+    fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
 
 
@@ -340,11 +341,13 @@ class SentenceCoder:
             ):
                 break
             prep = self._prep_before(a0)
+            if direct and prep == "of" and a0 - t.end <= 3 and self._names_an_act(t):
+                return a  # "lifted its blockade of Qatar": "of" names the act's target
             if (prep is not None and prep not in preps) or (
                 prep is None and not (direct and self._direct_object(t.end, a0))
             ):
                 continue
-            if a.locative and not (p.locative_recipient or prep in p.recipient_preps):
+            if a.locative and not (p.locative_recipient or prep in preps):
                 continue
             if a.locative and self.keys[self.span_of[id(a)][1] : self.span_of[id(a)][1] + 1] == [
                 "'s"
@@ -354,6 +357,13 @@ class SentenceCoder:
                 return a
             weak = weak or a
         return weak
+
+    def _names_an_act(self, t: Trigger) -> bool:
+        """The trigger ends in a noun naming the act ("blockade", "launched an assault")."""
+        last = self.keys[t.end - 1]
+        return t.pattern.kind == "noun" or (
+            t.end - t.start > 1 and last.isalpha() and last not in self.g.prepositions
+        )
 
     def object_inside(self, t: Trigger, *, with_country: bool = True) -> ActorMention | None:
         """'summoned the Chinese ambassador', 'freed 37 prisoners': the object the phrase names."""
@@ -516,6 +526,12 @@ class SentenceCoder:
             if recipient is None:
                 recipient = self.object_inside(t, with_country=False)
                 how += ["recipient: the object the phrase names"] * bool(recipient)
+            if recipient is None and len(actors) == 1 and actors[0] is not None:
+                # never the only party of an event, nor the partner of joint actors or a place
+                recipient = self.right_recipient(t, self.g.fallback_preps)
+                if recipient is not None and recipient.locative:
+                    recipient = None
+                how += ["recipient: the first party after a preposition"] * bool(recipient)
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None:
