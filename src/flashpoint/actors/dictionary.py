@@ -1,7 +1,8 @@
 """The actor dictionary: countries, metonyms, demonyms, sector words, groups and dated people.
 
 All of it comes from YAML under `data/actors/`. It is compiled once per process into a phrase
-trie over lowercase tokens, so recognition is one dictionary walk per token.
+trie over lowercase tokens and, for recognition, into an Aho-Corasick automaton over the same
+phrases: one C-level scan of a sentence finds every phrase in it (`ActorDictionary.phrases_in`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import ahocorasick
 
 from ..knowledge import load_yaml, require
 from ..pipeline import Config, data_path
@@ -82,6 +85,7 @@ class ActorDictionary:
     countries: dict[str, str] = field(default_factory=dict)  # ISO3 -> name
     composition: Composition | None = None
     max_phrase: int = 1
+    _automaton: Any = field(default=None, repr=False, compare=False)
 
     def add(self, phrase: str, entry: Entry) -> None:
         keys = [t.lower for t in tokenize(phrase)]
@@ -105,6 +109,40 @@ class ActorDictionary:
             if END in node:
                 best = (i - start + 1, node[END])
         return best
+
+    def _phrases(self) -> list[tuple[list[str], list[Entry]]]:
+        out: list[tuple[list[str], list[Entry]]] = []
+        stack: list[tuple[list[str], dict[str, Any]]] = [([], self.trie)]
+        while stack:
+            keys, node = stack.pop()
+            for key, child in node.items():
+                if key == END:
+                    out.append((keys, child))
+                else:
+                    stack.append(([*keys, key], child))
+        return out
+
+    def automaton(self) -> Any:
+        """Every phrase as " key key ": tokens never hold spaces, so a hit is whole tokens."""
+        if self._automaton is None:
+            a = ahocorasick.Automaton()
+            for keys, entries in self._phrases():
+                phrase = f" {' '.join(keys)} "
+                a.add_word(phrase, (len(phrase), len(keys), entries))
+            a.make_automaton()
+            self._automaton = a
+        return self._automaton
+
+    def phrases_in(self, keys: list[str]) -> dict[int, tuple[int, list[Entry]]]:
+        """Token index -> the longest phrase starting there (length, entries); what `lookup`
+        gives at each index, from one scan of the sentence."""
+        line = f" {' '.join(keys)} "
+        found: dict[int, tuple[int, list[Entry]]] = {}
+        for end, (chars, length, entries) in self.automaton().iter(line):
+            start = line.count(" ", 0, end - chars + 1)  # spaces before it = its token index
+            if length > found.get(start, (0,))[0]:
+                found[start] = (length, entries)
+        return found
 
 
 def _date(value: Any, where: str) -> dt.date | None:

@@ -48,14 +48,16 @@ def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) ->
     keys = [t.lower for t in toks]
     out: list[Match] = []
     i = 0
-    while i < len(toks):
-        length, entries = d.lookup(keys, i)
-        ok = [e for e in entries if _case_ok(e, toks[i : i + length], lowercase_text, function)]
-        if length and ok:
-            out.append(Match(i, i + length, min(ok, key=lambda e: PRIORITY[e.kind])))
-            i += length
-        else:
-            i += 1
+    found = d.phrases_in(keys)  # the longest phrase at each index, from one automaton scan
+    for start in sorted(found):
+        if start < i:
+            continue  # inside the phrase matched before
+        length, entries = found[start]
+        toks_in = toks[start : start + length]
+        ok = [e for e in entries if _case_ok(e, toks_in, lowercase_text, function)]
+        if ok:
+            out.append(Match(start, start + length, min(ok, key=lambda e: PRIORITY[e.kind])))
+            i = start + length
     return out
 
 
@@ -63,10 +65,16 @@ class _Composer:
     """Walks the matches of one sentence and emits actor mentions."""
 
     def __init__(
-        self, d: ActorDictionary, toks: list[Token], matches: list[Match], day: dt.date | None
+        self,
+        d: ActorDictionary,
+        toks: list[Token],
+        matches: list[Match],
+        day: dt.date | None,
+        text: str = "",
     ) -> None:
         assert d.composition is not None
         self.d, self.c = d, d.composition
+        self.text = text  # the document text the token offsets point into
         self.toks, self.keys = toks, [t.lower for t in toks]
         self.matches, self.day = matches, day
         self.by_start = {m.start: k for k, m in enumerate(matches)}
@@ -279,7 +287,7 @@ class _Composer:
         return ActorMention(
             sentence_index=si,
             span=Span(first.start, last.end),
-            text="",  # filled by the stage, which has the document text
+            text=self.text[first.start : last.end],
             code=code,
             country=country,
             sector=sector,
@@ -291,7 +299,11 @@ class _Composer:
 
 def _nameish(tok: Token) -> bool:
     word = tok.text
-    return word[:1].isupper() and any(c.isalpha() for c in word) and "'" not in word
+    return (
+        word[:1].isupper()
+        and (word[0].isalpha() or any(c.isalpha() for c in word))  # the first letter decides
+        and "'" not in word
+    )
 
 
 def find_unknown_names(d: ActorDictionary, toks: list[Token], matches: list[Match]) -> list[Match]:
@@ -302,26 +314,29 @@ def find_unknown_names(d: ActorDictionary, toks: list[Token], matches: list[Matc
     """
     assert d.composition is not None
     c = d.composition
-    titled = sum(1 for t in toks if _nameish(t))
+    nameish = [_nameish(t) for t in toks]  # once per token: the loops below look again
+    titled = sum(nameish)
     words = sum(1 for t in toks if t.text.isalpha())
     if words and titled / words > 0.6:
         return []
+    if not titled:
+        return []  # no capitalised word, no name
     covered = {i for m in matches for i in range(m.start, m.end)}
     out: list[Match] = []
     i = 0
     while i < len(toks):
-        if i in covered or not _nameish(toks[i]) or toks[i].lower in c.not_names:
+        if i in covered or not nameish[i] or toks[i].lower in c.not_names:
             i += 1
             continue
         j = i + 1
         while j < len(toks) and j not in covered:
-            if _nameish(toks[j]) and toks[j].lower not in c.not_names:
+            if nameish[j] and toks[j].lower not in c.not_names:
                 j += 1
             elif (
                 toks[j].lower in c.name_connectors
                 and j + 1 < len(toks)
                 and j + 1 not in covered
-                and _nameish(toks[j + 1])
+                and nameish[j + 1]
             ):
                 j += 2
             else:
@@ -349,8 +364,9 @@ def recognize(
     matches = find_matches(d, toks, lowercase)
     if not lowercase:
         matches = sorted(matches + find_unknown_names(d, toks, matches), key=lambda m: m.start)
-    found = _Composer(d, toks, matches, day).mentions(sentence.index)
-    return [replace(a, text=a.span.text(text)) for a in found]
+    if not matches:
+        return []  # nothing to compose
+    return _Composer(d, toks, matches, day, text).mentions(sentence.index)
 
 
 def document_day(doc: Document, config: Config) -> dt.date | None:
@@ -365,8 +381,12 @@ class ActorsStage(Stage):
     requires = ("sentences",)
     assigns = ("actors",)
 
+    _dictionary: ActorDictionary | None = None  # loaded where the stage runs, on first use
+
     def __call__(self, doc: Document) -> Document:
-        d = load_actor_dictionary(self.config)
+        if self._dictionary is None:
+            self._dictionary = load_actor_dictionary(self.config)
+        d = self._dictionary
         day = document_day(doc, self.config)
         found: list[ActorMention] = []
         for sentence in doc.sentences:

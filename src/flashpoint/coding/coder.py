@@ -9,6 +9,7 @@ swaps the two. Nominal triggers ("a US airstrike", "the killing of X") take thei
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 from dataclasses import dataclass, replace
@@ -35,9 +36,9 @@ from ..text.tokens import (
     Token,
     is_modifier_word,
     is_participle,
-    noun_lemma,
     tokenize,
     verb_lemma,
+    word_forms,
 )
 from .modality import ModalityCues, clause_start, load_modality, modality_of, refusal_of
 from .ontology import Ontology, load_ontology
@@ -127,6 +128,7 @@ class SentenceCoder:
         self.block = block
         self.keys = [t.lower for t in toks]
         self.forms = [self._forms(t) for t in toks]
+        self.present = frozenset().union(*self.forms)  # every word and lemma of the sentence
         self.actors = actors
         self.span_of = {id(a): self._token_range(a.span) for a in actors}
         self.in_actor = {i for a in actors for i in range(*self.span_of[id(a)])}
@@ -137,13 +139,13 @@ class SentenceCoder:
 
     @staticmethod
     def _forms(t: Token) -> frozenset[str]:
-        if not t.lower.isalpha():
-            return frozenset({t.lower})
-        return frozenset({t.lower, verb_lemma(t.lower), noun_lemma(t.lower)})
+        return word_forms(t.lower)  # cached per word
 
     def _token_range(self, span: Span) -> tuple[int, int]:
-        idx = [i for i, t in enumerate(self.toks) if t.start >= span.start and t.end <= span.end]
-        return (idx[0], idx[-1] + 1) if idx else (0, 0)
+        # tokens are sorted and disjoint: the ones inside the span are one run; bisect for it
+        lo = bisect.bisect_left(self.toks, span.start, key=lambda t: t.start)
+        hi = bisect.bisect_right(self.toks, span.end, key=lambda t: t.end)
+        return (lo, hi) if lo < hi else (0, 0)
 
     # ---------------------------------------------------------------- triggers
     def _match_rest(self, p: Pattern, i: int) -> list[int] | None:
@@ -216,8 +218,10 @@ class SentenceCoder:
         for i in range(len(self.toks)):
             if i in self.in_actor:
                 continue
-            candidates = {p for f in self.forms[i] for p in self.patterns.by_first.get(f, ())}
-            for p in candidates:
+            candidates = self.patterns.starting_with(self.forms[i])
+            for p, rest in candidates:
+                if not rest <= self.present:
+                    continue  # a word of the phrase is nowhere in the sentence
                 used = self._match_rest(p, i)
                 if used is None or not (p.blocks_only or self._plausible(p, i)):
                     continue
@@ -872,8 +876,8 @@ class DocumentCoder:
         focus: PlaceMention | None = None,
     ) -> list[Event]:
         toks = tokenize(doc.text, s.span.start, s.span.end)
-        if not toks:
-            return []
+        if not self._may_trigger(toks):
+            return []  # no pattern can match: no trigger, so no event
         times = [m for m in doc.times if m.sentence_index == s.index]
         places = [m for m in doc.places if m.sentence_index == s.index]
         # a name the dictionaries do not know that the gazetteer does is a place, not an actor
@@ -892,6 +896,13 @@ class DocumentCoder:
         return [
             self._event(doc, s, sentence_text, toks, d, times, places, focus) for d in sc.drafts()
         ]
+
+    def _may_trigger(self, toks: list[Token]) -> bool:
+        """Cheap and necessary for a trigger: a pattern starts at some word and each of its
+        other words is somewhere in the sentence."""
+        forms = [word_forms(t.lower) for t in toks]
+        present = frozenset().union(*forms)
+        return any(rest <= present for f in forms for _, rest in self.patterns.starting_with(f))
 
     def _derivation(self, d: Draft, when: TimeMention | None) -> tuple[str, ...]:
         p = d.trigger.pattern

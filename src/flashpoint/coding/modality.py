@@ -21,6 +21,20 @@ class ModalityCues:
     refusal_cues: frozenset[str] = frozenset()  # negation cues that make a refusal
     refusal_as: dict[str, dict[str, str | None]] = field(default_factory=dict)
     habitual: tuple[tuple[str, ...], ...] = ()
+    # first word -> (rank, modality or None for habitual, phrase): one scan finds every cue
+    by_first: dict[str, list[tuple[int, Modality | None, tuple[str, ...]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        ranked: list[tuple[Modality | None, tuple[str, ...]]] = [
+            (m, p) for m, phrases in self.cues.items() for p in phrases
+        ]
+        ranked += [(None, p) for p in self.habitual]
+        for rank, (modality, phrase) in enumerate(ranked):
+            self.by_first.setdefault(phrase[0] if phrase else "", []).append(
+                (rank, modality, phrase)
+            )
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,17 +96,19 @@ def modality_of(
     """The modality that cues before token `trigger` give it, and the cues that applied."""
     start = max(clause_start(toks, trigger, cues.clause_breaks), trigger - cues.window)
     words = [t.lower for t in toks[start:trigger]]
+    hits = set(cues.by_first.get("", ()))  # an empty phrase is in every window
+    for i, word in enumerate(words):
+        for cue in cues.by_first.get(word, ()):
+            if tuple(words[i : i + len(cue[2])]) == cue[2]:
+                hits.add(cue)
     found: dict[Modality, list[str]] = {}
-    for modality, phrases in cues.cues.items():
-        for phrase in phrases:
-            n = len(phrase)
-            if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
-                found.setdefault(modality, []).append(" ".join(phrase))
-    habitual = tuple(
-        "habitual: " + " ".join(p)
-        for p in cues.habitual
-        if any(tuple(words[i : i + len(p)]) == p for i in range(len(words) - len(p) + 1))
-    )
+    habitual_found: list[str] = []
+    for _, modality, phrase in sorted(hits, key=lambda h: h[0]):  # in file order, as listed
+        if modality is None:
+            habitual_found.append("habitual: " + " ".join(phrase))
+        else:
+            found.setdefault(modality, []).append(" ".join(phrase))
+    habitual = tuple(habitual_found)
     for modality in cues.precedence:
         if modality in found:
             return modality, (*found[modality], *habitual)

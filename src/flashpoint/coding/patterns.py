@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,20 @@ class PatternSet:
     patterns: tuple[Pattern, ...]
     by_first: dict[str, tuple[Pattern, ...]]  # first word -> patterns starting with it
     version: str
+    _starting: dict[frozenset[str], tuple[tuple[Pattern, frozenset[str]], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def starting_with(self, forms: frozenset[str]) -> tuple[tuple[Pattern, frozenset[str]], ...]:
+        """Patterns whose first word is one of a token's `forms`, each once, with the words
+        the rest of the phrase needs; cached per set of forms, as the coder asks per token."""
+        found = self._starting.get(forms)
+        if found is None:
+            unique = {id(p): p for f in sorted(forms) for p in self.by_first.get(f, ())}
+            found = self._starting[forms] = tuple(
+                (p, frozenset(e for e in p.elements[1:] if e != GAP)) for p in unique.values()
+            )
+        return found
 
 
 def _elements(phrase: str) -> tuple[str, ...]:

@@ -1,10 +1,12 @@
-"""The in-process runner: read, code and store in batches, one writer.
+"""Ingest: read, code and store in batches, through any engine, with one writer.
 
-Already stored articles are skipped before coding, so a rerun costs only reading. A stage that
-fails on one document turns it into a recorded reject and the batch goes on. After each batch is
-written, the dedup component (`flashpoint.dedup`) links the new articles to stories and their
-events to canonical events, in a transaction of its own through the same writer; it also runs
-once before the first batch, so whatever a killed run wrote but did not deduplicate is done.
+Documents already stored are not coded again, so a rerun costs only reading. A stage that
+fails on one document turns it into a recorded reject and the batch goes on. The writer (this
+process) stores coded batches in input order, every `WRITE_EVERY` articles in one transaction,
+and the dedup component (`flashpoint.dedup`) links the new articles to stories and their
+events to canonical events every `DEDUP_EVERY` articles and at the end, through the same
+writer; it also runs once before the first batch, so whatever a killed run wrote but did not
+deduplicate is done.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import E_STAGE_FAILED
 from ..model import Document, Reject
 from ..pipeline import Config, Pipeline
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,8 +82,8 @@ def code_documents(
             )
 
 
-def _batches(items: Iterable[Document | Reject], size: int) -> Iterator[list[Document | Reject]]:
-    batch: list[Document | Reject] = []
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -87,46 +93,139 @@ def _batches(items: Iterable[Document | Reject], size: int) -> Iterator[list[Doc
         yield batch
 
 
+WRITE_EVERY = 256  # articles per write transaction: each INSERT has a fixed cost
+DEDUP_EVERY = 1000  # articles between dedup updates: each scans the dedup state
+# DuckDB's cache may take most of the machine's memory by default; the writer's working set
+# is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit.
+STORE_MEMORY = "256MB"
+
+
+KNOWN_LIMIT = 1_000_000  # stored ids handed to workers so they skip them; above: they code all
+
+
 def ingest(
-    items: Iterable[Document | Reject],
+    items: Iterable[Document | Reject | str],
     store_path: str | Path,
     config: Config,
     *,
     batch_size: int = 16,
     on_progress: Callable[[IngestReport], None] | None = None,
+    engine: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_bytes: int | None = None,
 ) -> IngestReport:
-    """Code and store every new document; record every reject. Safe to rerun."""
+    """Code and store every new document; record every reject. Safe to rerun.
+
+    `items` are documents and rejects (from the readers) or paths of single files to read
+    where the batch is coded (`sources.list_inputs`). `engine` says where batches are read and
+    coded (`local`, `processes`, `dask`; see `flashpoint.engine.runners`); whichever it is,
+    this process is the one writer and takes the batches in input order, so the store ends up
+    the same. Documents already stored when the run starts are read but not coded.
+    """
     from ..dedup import get_deduplicator
     from ..store import Store
+    from .runners import code_work, in_order, make_runner
 
-    pipeline = Pipeline(config)
     dedup = get_deduplicator(config)
-    version = data_version(config)
     report = IngestReport()
+    version = data_version(config)
+    cap = config.max_bytes if max_bytes is None else max_bytes
+    run = uuid.uuid4().hex
     with Store(store_path) as store:
+        store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
+        writer = _Writer(store, dedup, report)
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
-        for batch in _batches(items, batch_size):
-            docs = [d for d in batch if isinstance(d, Document)]
-            rejects = [r for r in batch if isinstance(r, Reject)]
-            report.read += len(docs)
-            known = store.known_articles([d.id for d in docs])
-            fresh: dict[str, Document] = {}
-            for d in docs:
-                if d.id in known or d.id in fresh:
-                    report.skipped += 1
-                else:
-                    fresh[d.id] = d
-            coded = list(code_documents(fresh.values(), pipeline))
-            ok = [d for d in coded if isinstance(d, Document)]
-            rejects += [r for r in coded if isinstance(r, Reject)]
-            report.events += store.write(ok, version)
-            report.stored += len(ok)
-            if ok:
-                dedup.update(store)
-            store.record_rejects(rejects)
-            report.rejects += rejects
-            if on_progress:
-                on_progress(report)
+        with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
+            runner.share(run, _stored_ids(store))
+            work = ((None, (config, b, version, cap, run)) for b in batches(items, batch_size))
+            for _, coded in in_order(runner, code_work, work):
+                writer.add(coded)
+                if on_progress:
+                    on_progress(report)
+        writer.finish()
         report.canonical_events = int(store.scalar("SELECT count(*) FROM canonical_events"))
     return report
+
+
+def _stored_ids(store: Any) -> frozenset[str]:
+    if int(store.scalar("SELECT count(*) FROM articles")) > KNOWN_LIMIT:
+        return frozenset()
+    return frozenset(r[0] for r in store.con.execute("SELECT article_id FROM articles").fetchall())
+
+
+class _Writer:
+    """The single writer. It takes coded batches in input order and decides what is new as
+    the in-process runner always did (stored already, or earlier in the run: skipped), then
+    writes every `WRITE_EVERY` articles in one transaction and deduplicates every
+    `DEDUP_EVERY` (dedup does not depend on how articles are batched) and at the end."""
+
+    def __init__(self, store: Any, dedup: Any, report: IngestReport) -> None:
+        self.store, self.dedup, self.report = store, dedup, report
+        self.pending: set[str] = set()  # ids coded and kept, not written yet
+        self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
+        self.rejects: list[Reject] = []
+        self.undeduplicated = 0
+
+    def add(self, coded: Any) -> None:
+        """`coded` is a `runners.CodedBatch`."""
+        ids = [i for i in coded.order if isinstance(i, str)]
+        self.report.read += len(ids)
+        known = self.store.known_articles(ids)
+        fresh: list[str] = []
+        for i in ids:
+            if i in known or i in self.pending or i in fresh:
+                self.report.skipped += 1
+            else:
+                fresh.append(i)  # neither stored nor coded earlier: this batch coded it
+        rejects = [r for r in coded.order if isinstance(r, Reject)]
+        rejects += [coded.rejects[i] for i in fresh if i in coded.rejects]
+        kept = {i for i in fresh if i not in coded.rejects}
+        tables = _only(coded.tables, kept) if len(kept) < len(coded.coded) else coded.tables
+        self.parts.append(tables)
+        self.pending |= kept
+        self.report.stored += len(kept)
+        self.report.events += tables["events"].num_rows if "events" in tables else 0
+        self.rejects += rejects
+        self.report.rejects += rejects
+        if len(self.pending) >= WRITE_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        from .rows import concat_tables
+
+        if self.parts:
+            self.store.write_tables(concat_tables(self.parts))
+        self.undeduplicated += len(self.pending)
+        self.pending, self.parts = set(), []
+        self.store.record_rejects(self.rejects)
+        self.rejects = []
+        if self.undeduplicated >= DEDUP_EVERY:
+            self.dedup.update(self.store)
+            self.undeduplicated = 0
+
+    def finish(self) -> None:
+        self.flush()
+        if self.undeduplicated:
+            self.dedup.update(self.store)
+            self.undeduplicated = 0
+
+
+def _only(tables: dict[str, Any], ids: set[str]) -> dict[str, Any]:
+    """The rows of the articles `ids` (a batch's rows keep only what is stored)."""
+    import pyarrow.compute as pc
+
+    keep = sorted(ids)
+    out = {}
+    for name, table in tables.items():
+        rows = table.filter(pc.is_in(table["article_id"], value_set=_strings(keep)))
+        if rows.num_rows:
+            out[name] = rows
+    return out
+
+
+def _strings(values: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())

@@ -15,7 +15,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..contract import event_to_row
 from ..errors import E_STORE, FlashpointError
 from ..model import Document, Reject
 from .schema import DDL, SCHEMA_VERSION, VIEWS
@@ -73,30 +72,27 @@ class Store:
 
     def write(self, docs: Iterable[Document], data_version: str) -> int:
         """Store coded documents in one transaction; returns the number of events written."""
-        tables: dict[str, list[dict[str, Any]]] = {
-            k: []
-            for k in (
-                "articles",
-                "blocks",
-                "sentences",
-                "dropped",
-                "actor_mentions",
-                "place_mentions",
-                "events",
-            )
-        }
-        now = _now()
-        for doc in docs:
-            _rows_of(doc, tables, data_version, now)
+        from ..engine.rows import document_tables
+
+        return self.write_tables(document_tables(docs, data_version))
+
+    def write_tables(self, tables: dict[str, pa.Table]) -> int:
+        """Insert the rows of coded documents (`document_tables`, possibly built in another
+        process) in one transaction; returns the number of events written."""
+        from ..engine.rows import WRITE_TABLES
+
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for name, rows in tables.items():
-                self._insert(name, rows)
+            for name in WRITE_TABLES:
+                arrow = tables.get(name)  # noqa: F841 - read by name in the SQL below
+                if arrow is not None and arrow.num_rows:
+                    self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM arrow")
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
             raise
-        return len(tables["events"])
+        events = tables.get("events")
+        return events.num_rows if events is not None else 0
 
     def record_rejects(self, rejects: Iterable[Reject]) -> None:
         now = _now()
@@ -124,92 +120,3 @@ class Store:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.con.execute(sql, list(params)).fetchone()
         return row[0] if row else None
-
-
-def _rows_of(
-    doc: Document, tables: dict[str, list[dict[str, Any]]], data_version: str, now: dt.datetime
-) -> None:
-    aid = doc.id
-    coder = doc.events[0].coder if doc.events else None
-    tables["articles"].append(
-        {
-            "article_id": aid,
-            "origin": doc.origin,
-            "fmt": doc.fmt,
-            "title": doc.title,
-            "url": doc.url,
-            "source": doc.source,
-            "published": doc.published,
-            "raw_sha256": doc.raw_sha256,
-            "text": doc.text,
-            "n_sentences": len(doc.sentences),
-            "n_events": len(doc.events),
-            "synthetic": bool(doc.meta.get("synthetic", False)),
-            "coder": coder,
-            "data_version": data_version,
-            "ingested_at": now,
-        }
-    )
-    for i, b in enumerate(doc.blocks):
-        tables["blocks"].append(
-            {
-                "article_id": aid,
-                "block_index": i,
-                "kind": b.kind.value,
-                "start": b.span.start,
-                "end": b.span.end,
-                "repeats": b.repeats,
-            }
-        )
-    for s in doc.sentences:
-        tables["sentences"].append(
-            {
-                "article_id": aid,
-                "sentence_index": s.index,
-                "start": s.span.start,
-                "end": s.span.end,
-                "block": s.block.value,
-                "text": s.span.text(doc.text),
-            }
-        )
-    for i, d in enumerate(doc.dropped):
-        tables["dropped"].append(
-            {"article_id": aid, "line_index": i, "reason": d.reason, "text": d.text}
-        )
-    for a in doc.actors:
-        tables["actor_mentions"].append(
-            {
-                "article_id": aid,
-                "sentence_index": a.sentence_index,
-                "start": a.span.start,
-                "end": a.span.end,
-                "text": a.text,
-                "code": a.code,
-                "country": a.country,
-                "sector": a.sector,
-                "name": a.name,
-                "sponsor": a.sponsor,
-                "entry": a.entry,
-                "locative": a.locative,
-            }
-        )
-    for p in doc.places:
-        tables["place_mentions"].append(
-            {
-                "article_id": aid,
-                "sentence_index": p.sentence_index,
-                "start": p.span.start,
-                "end": p.span.end,
-                "text": p.text,
-                "name": p.name,
-                "country": p.country,
-                "lat": p.lat,
-                "lon": p.lon,
-                "precision": p.precision,
-                "entry": p.entry,
-            }
-        )
-    for e in doc.events:
-        row = event_to_row(e)
-        row.pop("sentence")
-        tables["events"].append(row)

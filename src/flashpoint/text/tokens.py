@@ -34,18 +34,55 @@ class Token(NamedTuple):
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of `text[start:end]` with absolute offsets."""
-    stop = len(text) if end is None else end
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text, start, stop):
-        word = m.group()
-        lower = word.lower().replace("’", "'")
-        out.append(Token(word, lower, m.start(), m.end()))
-    return out
+    """Tokens of `text[start:end]` with absolute offsets.
+
+    The actor, place and event stages each ask for the tokens of the same sentence: they are
+    computed once and shared through a small cache (the caller gets its own list)."""
+    return list(_tokens(text, start, len(text) if end is None else end))
+
+
+_new_token = tuple.__new__  # skips the namedtuple's Python-level __new__: tokens are hot
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str, start: int, stop: int) -> tuple[Token, ...]:
+    # Every character but whitespace belongs to a token (the last alternative takes any
+    # other), so a token starts at the first non-space after the one before: `find` gives
+    # its offset without a match object per token.
+    out = []
+    pos, find = start, text.find
+    for word in _TOKEN.findall(text, start, stop):
+        begin = find(word, pos)
+        pos = begin + len(word)
+        lower = word.lower()
+        if "’" in lower:
+            lower = lower.replace("’", "'")
+        out.append(_new_token(Token, (word, lower, begin, pos)))
+    return tuple(out)
+
+
+_FORMS: dict[str, frozenset[str]] = {}
+_FORMS_MAX = 500_000  # bounds the cache on endless input; real vocabularies stay far below
+
+
+def word_forms(lower: str) -> frozenset[str]:
+    """A lowercase word with its verb and noun lemmas ("launched" -> launched, launch); other
+    tokens stand for themselves. Cached per word: the coder asks for every token."""
+    forms = _FORMS.get(lower)
+    if forms is None:
+        if lower.isalpha():
+            forms = frozenset({lower, verb_lemma(lower), noun_lemma(lower)})
+        else:
+            forms = frozenset({lower})
+        if len(_FORMS) < _FORMS_MAX:
+            _FORMS[lower] = forms
+    return forms
 
 
 def is_lowercase_text(text: str) -> bool:
     """True for text written without capitals (chat logs, some feeds): case cues are absent."""
+    if text.isascii():  # the same answer, computed in C: ASCII letters are its cased characters
+        return text.islower()
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and not any(c.isupper() for c in letters)
 

@@ -35,7 +35,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,10 @@ class Lexicon:
     patterns: dict[str, re.Pattern[str]]
     future: re.Pattern[str]
     future_prefix: re.Pattern[str]
+    # Cheap tests on the lowercased text of an ASCII document that a rule needs to pass
+    # before its pattern runs (see `_gates`): the same hits, a fraction of the regex work.
+    features: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    gates: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -153,7 +157,10 @@ def _lexicon(path: str) -> Lexicon:
     future = re.compile(rf"(?<!\w)(?:{_alt(_words(data, 'future_cues', path))})(?!\w)", flags)
     prefixes = _alt(_words(data, "future_prefixes", path))
     future_prefix = re.compile(rf"(?<!\w)(?:{prefixes})\s+(?:the\s+)?$", flags)
+    features, gates = _gates(patterns, months, weekdays)
     return Lexicon(
+        features=features,
+        gates=gates,
         months=months,
         ambiguous_months=frozenset(_words(data, "ambiguous_months", path)),
         weekdays=weekdays,
@@ -166,6 +173,55 @@ def _lexicon(path: str) -> Lexicon:
         future=future,
         future_prefix=future_prefix,
     )
+
+
+# What each rule's pattern cannot match without: a digit ({day}, {year}, ISO dates), a month
+# name, a weekday name, the word "ago".
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "iso": ("digit",),
+    "range": ("month", "digit"),
+    "mdy": ("month", "digit"),
+    "dmy": ("month", "digit"),
+    "month_year": ("month", "digit"),
+    "month_part": ("month",),
+    "month_day": ("month", "digit"),
+    "day_month": ("month", "digit"),
+    "year": ("digit",),
+    "month": ("month",),
+    "weekday": ("weekday",),
+    "ago": ("ago",),
+}
+
+
+def _lowercase_only(source: str) -> bool:
+    """True when every letter a pattern matches literally is lowercase (group names aside)."""
+    return re.sub(r"\(\?P<\w+>", "(", source).islower()
+
+
+def _caseless(source: str) -> bool:
+    """No letter outside ASCII (a dash is fine): none can fold onto an ASCII letter."""
+    return all(c.isascii() or not c.isalpha() for c in source)
+
+
+def _gates(
+    patterns: dict[str, re.Pattern[str]], months: dict[str, int], weekdays: dict[str, int]
+) -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+    """Tests run on lowercased ASCII text. A case-insensitive pattern whose literals are all
+    lowercase matches ASCII text exactly where, compiled case-sensitively, it matches the
+    lowercased text; such searches are several times faster, and the features (a digit, a
+    month, a weekday, "ago") let a sentence skip the rules it cannot match at all."""
+    words = {"month": months, "weekday": weekdays}
+    features = {"digit": re.compile(r"\d"), "ago": re.compile("ago")}
+    for name, table in words.items():
+        firsts = {w.split()[0] for w in table if w.split()}
+        if firsts and all(w.isascii() and w.islower() for w in firsts):
+            features[name] = re.compile("|".join(map(re.escape, sorted(firsts))))
+    gates = {
+        name: re.compile(p.pattern)
+        for name, p in patterns.items()
+        if p.flags & re.IGNORECASE and _lowercase_only(p.pattern) and _caseless(p.pattern)
+    }
+    return features, gates
 
 
 def load_lexicon(config: Config | None = None) -> Lexicon:
@@ -385,12 +441,24 @@ def _core_start(m: re.Match[str]) -> int:
     return m.start("core") if "core" in m.re.groupindex and m.group("core") else m.start()
 
 
+def _skip(name: str, low: str | None, start: int, end: int, lex: Lexicon) -> bool:
+    """True when the rule cannot match the sentence (`low`: the lowercased ASCII text)."""
+    if low is None:
+        return False
+    for feature in _NEEDS.get(name, ()):
+        test = lex.features.get(feature)
+        if test is not None and test.search(low, start, end) is None:
+            return True
+    gate = lex.gates.get(name)
+    return gate is not None and gate.search(low, start, end) is None
+
+
 def _sentence_hits(
-    text: str, start: int, end: int, lex: Lexicon, pub: dt.date | None
+    text: str, start: int, end: int, lex: Lexicon, pub: dt.date | None, low: str | None = None
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     for name, rule in _RULES:
-        if name not in lex.patterns:
+        if name not in lex.patterns or _skip(name, low, start, end, lex):
             continue
         for m in lex.patterns[name].finditer(text, start, end):
             # a future cue counts only shortly before (or inside) the expression
@@ -429,20 +497,21 @@ def find_times(
     """
     lex = lexicon or load_lexicon()
     sents = list(sentences) or [Sentence(0, Span(0, len(text)))]
+    low = text.lower() if text.isascii() else None  # same offsets: ASCII lowercases 1:1
     anchor: dt.date | None = published
     inferred = False
     if published is None:
         explicit = [
             h.date
             for s in sents
-            for h in _sentence_hits(text, s.span.start, s.span.end, lex, None)
+            for h in _sentence_hits(text, s.span.start, s.span.end, lex, None, low)
             if h.rule in ABSOLUTE_RULES
         ]
         anchor = max(explicit, default=None)
         inferred = anchor is not None
     out: list[TimeMention] = []
     for s in sents:
-        for h in _sentence_hits(text, s.span.start, s.span.end, lex, anchor):
+        for h in _sentence_hits(text, s.span.start, s.span.end, lex, anchor, low):
             guess = inferred and h.rule not in ABSOLUTE_RULES
             out.append(
                 TimeMention(

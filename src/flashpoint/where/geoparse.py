@@ -207,7 +207,8 @@ def _score(
 
 def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iterable[_Match]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
-    keys = [fold(t.text) for t in toks]
+    # an ASCII token folds to its lowercase form, which the tokenizer has already made
+    keys = [t.lower if t.text.isascii() else fold(t.text) for t in toks]
     i = 0
     while i < len(toks):
         longest = gaz.first.get(keys[i], 0)
@@ -216,6 +217,8 @@ def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iter
             continue
         hit: _Match | None = None
         for n in range(min(longest, len(toks) - i), 0, -1):
+            if (keys[i] if n == 1 else " ".join(keys[i : i + n])) not in gaz.raw:
+                continue  # no such name (see `Gazetteer.has`): skip the lookup
             key = tuple(keys[i : i + n])
             cands = gaz.lookup(key)
             if not cands:
@@ -338,8 +341,9 @@ def find_places(
     nearby = frozenset(p.admin1 for m in matches if (p := _resolve(m, hints, gaz)).admin1)
 
     out: list[PlaceMention] = []
+    anchor_of = [_anchor(o, gaz) for o in matches]  # once per name, not once per pair
     for k, m in enumerate(matches):
-        anchors = [a for j, o in enumerate(matches) if j != k and (a := _anchor(o, gaz))]
+        anchors = [a for j, a in enumerate(anchor_of) if j != k and a]
         place = _resolve(m, hints, gaz, nearby, anchors)
         span = Span(m.tokens[m.start].start, m.tokens[m.end - 1].end)
         out.append(
