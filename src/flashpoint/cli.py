@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .contract import event_to_contract, event_to_row
+from .engine.options import with_engine
 from .errors import FlashpointError
 from .model import Document, Modality, Reject
 from .pipeline import DEFAULT_STAGES, Config, Pipeline, registered_stages
@@ -115,6 +116,7 @@ def main() -> None:
     show_default=True,
     help="Show negated, hypothetical and future events too.",
 )
+@with_engine
 def code(
     inputs: tuple[str, ...],
     date: str | None,
@@ -123,19 +125,29 @@ def code(
     max_bytes: int,
     fmt: str,
     all_modalities: bool,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Code files, folders or stdin (-) and print the events; nothing is stored."""
-    from .engine import code_documents
+    from .engine import code_stream
 
-    pipeline = _pipeline(_config(date, data_dir, stages, max_bytes))
+    config = _config(date, data_dir, stages, max_bytes)
+    _pipeline(config)  # fail early on a bad stage list
     events = []
     rejected = 0
-    for item in code_documents(_read(inputs, max_bytes), pipeline):
-        if isinstance(item, Reject):
-            rejected += 1
-            _report_reject(item)
-            continue
-        events += [e for e in item.events if all_modalities or e.modality == "asserted"]
+    coded = code_stream(
+        _read(inputs, max_bytes), config, engine=engine, workers=workers, scheduler=scheduler
+    )
+    try:
+        for item in coded:
+            if isinstance(item, Reject):
+                rejected += 1
+                _report_reject(item)
+                continue
+            events += [e for e in item.events if all_modalities or e.modality == "asserted"]
+    except FlashpointError as exc:  # the engine could not start or lost a worker
+        raise click.ClickException(str(exc)) from exc
     _print_events(events, fmt)
     sys.exit(EXIT_REJECTS if rejected else 0)
 
@@ -214,6 +226,7 @@ def _who(r: dict[str, Any], role: str) -> str:
 @with_common
 @click.option("--batch-size", type=int, default=16, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+@with_engine
 def ingest(
     inputs: tuple[str, ...],
     db: Path,
@@ -223,11 +236,15 @@ def ingest(
     max_bytes: int,
     batch_size: int,
     quiet: bool,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Read, code and store input in a DuckDB file; rerunning adds nothing new."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .engine import ingest as run_ingest
+    from .engine.sources import list_inputs
 
     config = _config(date, data_dir, stages, max_bytes)
     _pipeline(config)  # fail early on a bad stage list
@@ -245,10 +262,13 @@ def ingest(
         task = progress.add_task("ingest", total=None, stored=0, skipped=0, rejected=0, events=0)
         try:
             report = run_ingest(
-                _read(inputs, max_bytes),
+                list_inputs(inputs, max_bytes),  # files are read where batches are coded
                 db,
                 config,
                 batch_size=batch_size,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
                 on_progress=lambda r: progress.update(
                     task, stored=r.stored, skipped=r.skipped, rejected=r.rejected, events=r.events
                 ),
@@ -567,6 +587,28 @@ def check_data(data_dir: Path | None) -> None:
         f"{len(patterns.patterns)} pattern phrases, {len(actors.countries)} countries, "
         f"{len(actors.sectors)} sectors; data version {data_version(config)}"
     )
+
+
+# Live feeds: `flashpoint watch` (flashpoint.feeds, docs/feeds.md)
+from .feeds.commands import watch  # noqa: E402
+
+main.add_command(watch)
+
+# REST API and dashboard: `flashpoint serve` (flashpoint.serve, docs/api.md)
+from .serve.commands import serve  # noqa: E402
+
+main.add_command(serve)
+
+# Monitoring: `flashpoint series`, `alerts`, `monitor`, `backtest` (docs/monitor.md)
+from .monitor.commands import alerts, backtest, monitor, series  # noqa: E402
+
+for _command in (series, alerts, monitor, backtest):
+    main.add_command(_command)
+
+# Synthetic corpora for benchmarks: `flashpoint generate-corpus` (flashpoint.synth, docs/scale.md)
+from .synth.commands import generate_corpus  # noqa: E402
+
+main.add_command(generate_corpus)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -241,6 +241,11 @@ def monitor(
 @click.option("--from", "start", callback=_date, help="First day; default the store's first.")
 @click.option("--to", "end", callback=_date, help="Last day; default the store's last.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option(
+    "--store-alerts",
+    is_flag=True,
+    help="Also store the alerts (table `alerts`, as `monitor` does), e.g. for the dashboard.",
+)
 @_data_dir
 def backtest(
     db: Path,
@@ -248,9 +253,11 @@ def backtest(
     start: dt.date | None,
     end: dt.date | None,
     as_json: bool,
+    store_alerts: bool,
     data_dir: Path | None,
 ) -> None:
-    """Replay a stored period day by day and report when each rule fired (stores no alerts)."""
+    """Replay a stored period day by day and report when each rule fired (stores the alerts
+    only with --store-alerts)."""
     from .replay import backtest as run_backtest
     from .replay import stored_period
     from .watchlist import load_watchlists
@@ -263,7 +270,7 @@ def backtest(
             start, end = start or first, end or last
             if start is None or end is None:
                 raise FlashpointError(E_MONITOR_RANGE, f"{db}: no dated events to replay")
-            result = run_backtest(store, watchlists, start, end, settings)
+            result = run_backtest(store, watchlists, start, end, settings, keep=store_alerts)
     except FlashpointError as exc:
         raise _fail(exc) from exc
     if as_json:

@@ -1,7 +1,8 @@
 """Backtest: replay a stored period day by day and report when each rule fired.
 
 The replay runs the same detectors as a live cycle, day after day, with the alert state (ids,
-cool-downs, marks) kept in memory, so nothing is written to the store but the series. Each day
+cool-downs, marks) kept in memory, so nothing is written to the store but the series (unless
+the caller asks to keep the alerts, as `backtest --store-alerts` does). Each day
 sees the series up to that day only. One limit: an event first reported after a day but dated on
 or before it is visible in that day's replay (the store does not keep when each event was learnt).
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import E_MONITOR_RANGE, FlashpointError
-from .alerts import Alert, MemoryState
+from .alerts import Alert, MemoryState, StoreState
 from .cycle import evaluate
 from .detectors import CachedSource
 from .series import refresh_series
@@ -62,15 +63,17 @@ def backtest(
     end: dt.date,
     settings: MonitorSettings | None = None,
     on_day: Callable[[dt.date, list[Alert]], None] | None = None,
+    keep: bool = False,
 ) -> BacktestResult:
-    """Replay `start`..`end` (inclusive); the store must be writable (the series are refreshed)."""
+    """Replay `start`..`end` (inclusive); the store must be writable (the series are refreshed).
+    With `keep` the alerts go into the store's alert tables as a live cycle's would."""
     if end < start:
         raise FlashpointError(E_MONITOR_RANGE, f"--from {start} is after --to {end}")
     settings = settings or load_settings()
     refresh_series(store, settings)
     back = max((lookback_days(r) for r in watchlists.rules), default=0)
     source = CachedSource(store, start - dt.timedelta(days=back), end)
-    state = MemoryState()
+    state: MemoryState | StoreState = StoreState(store) if keep else MemoryState()
     result = BacktestResult(start=start, end=end)
     day = start
     while day <= end:
@@ -79,7 +82,7 @@ def backtest(
         if on_day:
             on_day(day, alerts)
         day += dt.timedelta(days=1)
-    result.suppressed = state.suppressed
+    result.suppressed = state.suppressed if isinstance(state, MemoryState) else 0
     return result
 
 

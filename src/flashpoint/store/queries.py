@@ -31,6 +31,9 @@ class EventFilter:
     until: dt.date | None = None
     article_id: str | None = None
     limit: int | None = None
+    country: str | None = None  # either side: actor or recipient country (ISO3) or code prefix
+    place: str | None = None  # location country (ISO3) or the start of a place name, any case
+    text: str | None = None  # words in the event's sentence, any case
 
     def where(self, canonical: bool = False) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -39,12 +42,29 @@ class EventFilter:
             if value:
                 clauses.append(f"({role}_country = ? OR starts_with({role}_code, ?))")
                 params += [value.upper(), value.upper()]
+        if self.country:
+            clauses.append(
+                "(? IN (actor_country, recipient_country) OR starts_with(actor_code, ?) "
+                "OR starts_with(recipient_code, ?))"
+            )
+            params += [self.country.upper()] * 3
+        if self.place:
+            clauses.append("(location_country = ? OR starts_with(lower(location_name), ?))")
+            params += [self.place.upper(), self.place.lower()]
+        if self.text:  # a semi-join, so the clause also works on the tables without `sentence`
+            match, words = _text_match(self.text)
+            clauses.append(
+                "(article_id, sentence_index) IN (SELECT article_id, sentence_index "
+                f"FROM sentences WHERE {match})"
+            )
+            params.append(words)
+        # IN lists of placeholders, not unnest(?): DuckDB pushes them into the table scan
         if self.event_types:
-            clauses.append("event_type IN (SELECT unnest(?))")
-            params.append([t.upper() for t in self.event_types])
+            clauses.append(f"event_type IN ({', '.join('?' * len(self.event_types))})")
+            params += [t.upper() for t in self.event_types]
         if self.modality:
-            clauses.append("modality IN (SELECT unnest(?))")
-            params.append([m.lower() for m in self.modality])
+            clauses.append(f"modality IN ({', '.join('?' * len(self.modality))})")
+            params += [m.lower() for m in self.modality]
         if self.since:
             clauses.append("date >= ?")
             params.append(self.since)
@@ -60,6 +80,18 @@ class EventFilter:
             clauses.append("article_id = ?")
             params.append(self.article_id)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _text_match(words: str) -> tuple[str, str]:
+    """A case-insensitive substring test of `text` and its parameter.
+
+    `ILIKE '%words%'` runs as a fast substring search; words holding LIKE's wildcards would need
+    an ESCAPE clause, which makes DuckDB fall back to a matcher ten times slower, so they are
+    looked for with contains() on the lowered text instead.
+    """
+    if any(c in words for c in "%_\\"):
+        return "contains(lower(text), ?)", words.lower()
+    return "text ILIKE ?", f"%{words}%"
 
 
 def _source(mentions: bool) -> str:

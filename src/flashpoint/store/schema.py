@@ -68,6 +68,8 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS dedup_bands (band SMALLINT, key BIGINT, article_id VARCHAR)""",
     "CREATE INDEX IF NOT EXISTS events_article ON events (article_id)",
     "CREATE INDEX IF NOT EXISTS sentences_article ON sentences (article_id)",
+    # The API looks up the mentions of a page of canonical events by this key.
+    "CREATE INDEX IF NOT EXISTS event_mentions_canonical ON event_mentions (canonical_id)",
 ]
 
 # Stories: near-duplicate articles (wire copies, updates), one row per story.

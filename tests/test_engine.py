@@ -1,0 +1,183 @@
+"""Engines: the local, processes and dask engines store the same thing; the writer's rules."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flashpoint.engine import code_stream, ingest
+from flashpoint.engine.runners import LocalRunner, in_order, make_runner
+from flashpoint.engine.sources import list_inputs, read_items
+from flashpoint.errors import FlashpointError
+from flashpoint.ingest import read_path
+from flashpoint.model import Document, Reject
+from flashpoint.pipeline import Config
+
+MAX = 20_000_000
+# Columns that hold the time of writing, the only ones allowed to differ between runs.
+CLOCK_COLUMNS = {"ingested_at", "first_seen", "last_seen"}
+TABLES = ("articles", "events", "actor_mentions", "place_mentions", "sentences", "rejects",
+          "canonical_events", "event_mentions", "article_stories")  # fmt: skip
+
+
+def store_digest(db: Path) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of every row of the main tables, clock columns left out."""
+    con = duckdb.connect(str(db), read_only=True)
+    out = {}
+    try:
+        for table in TABLES:
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+                if not (c in CLOCK_COLUMNS and table in ("articles", "rejects"))
+            ]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            out[table] = con.execute(
+                f"SELECT count(*), md5(string_agg(CAST(r AS VARCHAR), chr(10) "
+                f"ORDER BY CAST(r AS VARCHAR))) FROM (SELECT {sel} FROM {table}) r"
+            ).fetchone()
+    finally:
+        con.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus plus what a writer must handle: a copy of a file (same id, skipped),
+    an empty file and a file of an unknown type (rejects), a hidden file (ignored)."""
+    root = tmp_path_factory.mktemp("mixed")
+    shutil.copytree(corpus_dir, root / "a")
+    extra = root / "b"
+    extra.mkdir()
+    first = sorted(corpus_dir.glob("*.html"))[0]
+    shutil.copy(first, extra / first.name)
+    (extra / "empty.txt").write_text("")
+    (extra / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (extra / ".hidden.txt").write_text("Hidden files are skipped.")
+    return root
+
+
+@pytest.fixture(scope="module")
+def local_store(mixed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("local") / "local.duckdb"
+    ingest(list_inputs([str(mixed_corpus)], MAX), db, Config())
+    return db
+
+
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_engine_stores_what_local_stores(
+    engine: str, mixed_corpus: Path, local_store: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / f"{engine}.duckdb"
+    report = ingest(list_inputs([str(mixed_corpus)], MAX), db, Config(), engine=engine, workers=2)
+    assert (report.skipped, report.rejected) == (1, 2)
+    assert report.stored == report.read - 1 > 30
+    assert store_digest(db) == store_digest(local_store)
+
+
+def test_reading_documents_in_the_parent_stores_the_same(
+    mixed_corpus: Path, local_store: Path, tmp_path: Path
+) -> None:
+    """Documents from the readers (as the `code` command and the API pass them) or paths
+    read where they are coded: one store."""
+    db = tmp_path / "docs.duckdb"
+    ingest(read_path(mixed_corpus), db, Config())
+    assert store_digest(db) == store_digest(local_store)
+
+
+def test_a_rerun_reads_but_codes_nothing(mixed_corpus: Path, local_store: Path) -> None:
+    before = store_digest(local_store)
+    report = ingest(list_inputs([str(mixed_corpus)], MAX), local_store, Config())
+    assert (report.stored, report.events, report.skipped) == (0, 0, report.read)
+    assert store_digest(local_store)["events"] == before["events"]
+
+
+def test_listing_inputs_reads_what_read_path_reads(mixed_corpus: Path) -> None:
+    listed = list(list_inputs([str(mixed_corpus)], MAX))
+    assert any(isinstance(x, str) for x in listed)  # files left for the workers to read
+    assert [_key(x) for x in read_items(listed, MAX)] == [_key(x) for x in read_path(mixed_corpus)]
+
+
+def _key(item: Document | Reject) -> tuple[str, ...]:
+    if isinstance(item, Reject):
+        return ("reject", item.origin, item.code, item.message)
+    return ("doc", item.id, item.origin, item.text)
+
+
+def test_code_stream_keeps_input_order_across_workers(corpus_dir: Path) -> None:
+    items = list(read_path(corpus_dir))
+    local = list(code_stream(items, Config(), batch_size=4))
+    pooled = list(code_stream(items, Config(), engine="processes", workers=1, batch_size=4))
+    assert [_events(x) for x in pooled] == [_events(x) for x in local]
+
+
+def _events(item: Document | Reject) -> Any:
+    return item.code if isinstance(item, Reject) else [e.event_id for e in item.events]
+
+
+class FakeRunner(LocalRunner):
+    """Runs nothing: records how many calls were submitted before each result was taken."""
+
+    def __init__(self, window: int) -> None:
+        super().__init__(Config())
+        self.window = window
+        self.submitted = 0
+        self.ahead: list[int] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.submitted += 1
+        return args[0]
+
+    def result(self, handle: Any) -> Any:
+        self.ahead.append(self.submitted - handle)
+        return handle * 10
+
+
+@pytest.mark.parametrize(
+    ("window", "most_ahead"),
+    [(0, 0), (1, 1), (4, 4)],
+)
+def test_in_order_keeps_a_bounded_window(window: int, most_ahead: int) -> None:
+    runner = FakeRunner(window)
+    work = ((n, (n,)) for n in range(1, 21))
+    out = list(in_order(runner, print, work))
+    assert out == [(n, n * 10) for n in range(1, 21)]  # in submission order
+    assert max(runner.ahead) == most_ahead  # never more than the window in flight
+
+
+def test_unknown_engine_is_a_catalogued_error() -> None:
+    with pytest.raises(FlashpointError, match="FP-E091"):
+        make_runner("threads", Config())
+
+
+def test_unreachable_scheduler_is_a_catalogued_error() -> None:
+    from flashpoint.engine.dask import DaskRunner
+
+    with pytest.raises(FlashpointError, match="FP-E091"):
+        DaskRunner(Config(), scheduler="tcp://127.0.0.1:9", connect_timeout="1s")
+
+
+def test_an_existing_dask_cluster_is_used_by_its_address(corpus_dir: Path) -> None:
+    """`--scheduler ADDRESS`: here a cluster of one thread in this process, quick to start."""
+    from distributed import LocalCluster
+
+    items = list(read_path(corpus_dir))[:6]
+    local = list(code_stream(items, Config(), batch_size=2))
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = list(
+            code_stream(
+                items, Config(), engine="dask", scheduler=cluster.scheduler_address, batch_size=2
+            )
+        )
+    assert [_events(x) for x in remote] == [_events(x) for x in local]
