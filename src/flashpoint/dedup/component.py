@@ -3,14 +3,20 @@
 Like scrapy's dupefilter, a component answers one question for the engine — *bring the dedup
 state up to date with what is stored* — and keeps its state where it survives the process: in
 the DuckDB store. `update` processes every stored article it has not seen yet (an article is
-seen once it has a row in `article_stories`), each chunk in one transaction; so an ingest killed
-between writing a batch and deduplicating it is completed by the next run, and the result never
+seen once it has a row in `article_stories`) in one transaction; so an ingest killed between
+writing a batch and deduplicating it is completed by the next run, and the result never
 depends on how the articles were batched or ordered.
+
+Cost: stories and mention keys are made chunk by chunk; then every run (see `events.py`) that
+received a new mention is clustered again, once per update. Runs are streamed from the store
+one at a time, so memory stays bounded by the largest run, and only canonical events whose
+members changed are rewritten. A run can grow with the store (a busy dyad reported every day),
+so the engines call `update` at growing intervals, which keeps a whole ingest linear.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -22,7 +28,14 @@ from .config import DedupConfig, load_dedup_config
 from .events import MentionKey, cluster_run, mention_key, repeats, representative, split_runs
 from .stories import band_keys, signature, similarity
 
-CHUNK = 2000  # articles per transaction when catching up (e.g. a rebuild)
+CHUNK = 2000  # articles whose stories and mention keys are made at a time
+RUN_FETCH = 20_000  # mention rows read at a time while streaming runs
+# event_mentions columns in the order of `MentionKey`'s fields, then the current assignment
+_RUN_COLUMNS = (
+    "event_id", "article_id", "bucket", "lo", "hi", "explicit", "lat", "lon", "place_country",
+    "block", "confidence", "published", "canonical_id", "repeat",
+)  # fmt: skip
+Run = tuple[list[MentionKey], dict[str, tuple[str, bool]]]
 STATE_TABLES = (
     "canonical_events",
     "event_mentions",
@@ -63,24 +76,23 @@ class Deduplicator:
         if store.scalar("SELECT value FROM meta WHERE key = 'dedup_state'") != state:
             report.rebuilt = bool(store.scalar("SELECT count(*) FROM article_stories"))
             self._clear(store, state)
-        while True:
-            pending = [
-                r[0]
-                for r in con.execute(
-                    "SELECT article_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
-                    "article_stories s WHERE s.article_id = a.article_id) "
-                    f"ORDER BY article_id LIMIT {CHUNK}"
-                ).fetchall()
-            ]
-            if not pending:
-                return report
-            con.execute("BEGIN TRANSACTION")
-            try:
-                self._process(store, pending, report)
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+        pending = [
+            r[0]
+            for r in con.execute(
+                "SELECT article_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
+                "article_stories s WHERE s.article_id = a.article_id) ORDER BY article_id"
+            ).fetchall()
+        ]
+        if not pending:
+            return report
+        con.execute("BEGIN TRANSACTION")
+        try:
+            self._process(store, pending, report)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return report
 
     def rebuild(self, store: Any) -> DedupReport:
         """Forget the stored state and deduplicate every article again."""
@@ -99,9 +111,12 @@ class Deduplicator:
         """Canonical id and repeat flag for each mention of `keys` (here: each its own event)."""
         return {k.event_id: (k.event_id, False) for k in keys}
 
-    def reach(self, store: Any, new: Sequence[MentionKey]) -> list[MentionKey]:
-        """The stored mentions to cluster again with the new ones (here: the new ones only)."""
-        return list(new)
+    def runs(self, store: Any, new: Sequence[MentionKey]) -> Iterator[Run]:
+        """The groups of stored mentions to cluster again because of the new ones, each with
+        the canonical id and repeat flag its mentions have now (here: the new ones, alone).
+        The store must not be written while the groups are read."""
+        if new:
+            yield list(new), {k.event_id: (k.event_id, False) for k in new}
 
     # ------------------------------------------------------------------ machinery
     def _clear(self, store: Any, state: str) -> None:
@@ -117,29 +132,25 @@ class Deduplicator:
             raise
 
     def _process(self, store: Any, articles: list[str], report: DedupReport) -> None:
-        report.articles += len(articles)
-        changed_articles = self.link_stories(store, articles, report)
-        rows = store.query(
-            "SELECT e.*, a.published FROM events e JOIN articles a USING (article_id) "
-            "WHERE e.article_id IN (SELECT unnest(?))",
-            [articles],
-        )
-        cfg = self.settings.events
-        new = [mention_key(r, cfg) for r in rows]
+        new: list[MentionKey] = []
+        changed_articles: set[str] = set()
+        for i in range(0, len(articles), CHUNK):
+            chunk = articles[i : i + CHUNK]
+            report.articles += len(chunk)
+            changed_articles |= self.link_stories(store, chunk, report)
+            new += self._new_mentions(store, chunk)
         report.mentions += len(new)
-        _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in new])
-        everything = self.reach(store, new)
-        report.reclustered += len(everything)
-        old = {
-            r["event_id"]: (r["canonical_id"], r["repeat"])
-            for r in _mentions_of(store, [k.event_id for k in everything])
-        }
-        assigned = self.cluster(everything)
-        updates = [
-            {"event_id": eid, "canonical_id": cid, "repeat": rep}
-            for eid, (cid, rep) in assigned.items()
-            if old.get(eid) != (cid, rep)
-        ]
+        fresh = {k.event_id for k in new}
+        updates: list[dict[str, Any]] = []
+        touched: set[str] = set()
+        for run, old in self.runs(store, new):
+            report.reclustered += len(run)
+            for eid, now in self.cluster(run).items():
+                if old[eid] != now:
+                    updates.append({"event_id": eid, "canonical_id": now[0], "repeat": now[1]})
+                    touched |= {old[eid][0], now[0]}
+                elif eid in fresh:
+                    touched.add(now[0])  # a new mention alone: its canonical event is new
         if updates:
             _with_table(
                 store,
@@ -148,8 +159,7 @@ class Deduplicator:
                 "UPDATE event_mentions SET canonical_id = t.canonical_id, repeat = t.repeat "
                 "FROM dedup_updates t WHERE event_mentions.event_id = t.event_id",
             )
-        touched = {cid for cid, _ in old.values()} | {cid for cid, _ in assigned.values()}
-        if changed_articles:
+        if changed_articles:  # their stories changed: so did the story counts of their events
             touched |= {
                 r[0]
                 for r in store.con.execute(
@@ -158,7 +168,21 @@ class Deduplicator:
                     [sorted(changed_articles)],
                 ).fetchall()
             }
+        # A canonical event is a function of its members, their articles and stories: those
+        # whose members did not change need no rewrite.
         _refresh_canonical(store, sorted(touched))
+
+    def _new_mentions(self, store: Any, articles: list[str]) -> list[MentionKey]:
+        """Mention keys of the events of `articles`, stored as their own canonical events."""
+        rows = store.query(
+            "SELECT e.*, a.published FROM events e JOIN articles a USING (article_id) "
+            "WHERE e.article_id IN (SELECT unnest(?))",
+            [articles],
+        )
+        cfg = self.settings.events
+        new = [mention_key(r, cfg) for r in rows]
+        _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in new])
+        return new
 
 
 T = TypeVar("T", bound=type[Deduplicator])
@@ -285,37 +309,36 @@ class MinHashDeduplicator(Deduplicator):
         )
         return changed - new
 
-    def reach(self, store: Any, new: Sequence[MentionKey]) -> list[MentionKey]:
-        """Every stored mention that a chain of overlapping intervals links to a new one."""
+    def runs(self, store: Any, new: Sequence[MentionKey]) -> Iterator[Run]:
+        """Every run (a chain of overlapping intervals in one bucket) that holds a new
+        mention: the mentions of the new mentions' buckets are streamed in run order, one run
+        in memory at a time."""
         if not new:
-            return []
-        ranges: dict[str, tuple[int, int]] = {}
-        for k in new:
-            lo, hi = ranges.get(k.bucket, (k.lo, k.hi))
-            ranges[k.bucket] = (min(lo, k.lo), max(hi, k.hi))
-        while True:
-            rng = pa.Table.from_pylist(
-                [{"bucket": b, "lo": lo, "hi": hi} for b, (lo, hi) in ranges.items()]
-            )
-            store.con.register("dedup_ranges", rng)
-            try:
-                rows = store.query(
-                    "SELECT m.* FROM event_mentions m JOIN dedup_ranges r ON m.bucket = r.bucket "
-                    "AND m.hi >= r.lo AND m.lo <= r.hi"
-                )
-            finally:
-                store.con.unregister("dedup_ranges")
-            grown = dict(ranges)
-            for r in rows:
-                lo, hi = grown[r["bucket"]]
-                grown[r["bucket"]] = (min(lo, r["lo"]), max(hi, r["hi"]))
-            if grown == ranges:
-                break
-            ranges = grown
-        keys = [_key_of(r) for r in rows]
+            return
         fresh = {k.event_id for k in new}
-        # Only the runs that hold a new mention can change.
-        return [k for run in split_runs(keys) if any(m.event_id in fresh for m in run) for k in run]
+        store.con.register("dedup_buckets", pa.table({"bucket": sorted({k.bucket for k in new})}))
+        try:
+            cur = store.con.execute(
+                f"SELECT {', '.join('m.' + c for c in _RUN_COLUMNS)} FROM event_mentions m "
+                "JOIN dedup_buckets b USING (bucket) ORDER BY m.bucket, m.lo, m.hi, m.event_id"
+            )
+            run: list[MentionKey] = []
+            old: dict[str, tuple[str, bool]] = {}
+            reach = 0
+            while rows := cur.fetchmany(RUN_FETCH):
+                for row in rows:
+                    k = MentionKey(*row[:12])
+                    if run and (k.bucket != run[0].bucket or k.lo > reach):
+                        if any(m.event_id in fresh for m in run):
+                            yield run, old
+                        run, old = [], {}
+                    reach = k.hi if not run else max(reach, k.hi)
+                    run.append(k)
+                    old[k.event_id] = (row[12], bool(row[13]))
+            if run and any(m.event_id in fresh for m in run):
+                yield run, old
+        finally:
+            store.con.unregister("dedup_buckets")
 
     def cluster(self, keys: Sequence[MentionKey]) -> dict[str, tuple[str, bool]]:
         cfg = self.settings.events
@@ -362,34 +385,6 @@ def _mention_row(k: MentionKey, canonical_id: str, repeat: bool) -> dict[str, An
         "published": k.published,
         "repeat": repeat,
     }
-
-
-def _key_of(r: dict[str, Any]) -> MentionKey:
-    return MentionKey(
-        event_id=r["event_id"],
-        article_id=r["article_id"],
-        bucket=r["bucket"],
-        lo=int(r["lo"]),
-        hi=int(r["hi"]),
-        explicit=bool(r["explicit"]),
-        lat=r["lat"],
-        lon=r["lon"],
-        place_country=r["place_country"],
-        block=r["block"],
-        confidence=float(r["confidence"]),
-        published=r["published"],
-    )
-
-
-def _mentions_of(store: Any, ids: list[str]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    result: list[dict[str, Any]] = store.query(
-        "SELECT event_id, canonical_id, repeat FROM event_mentions "
-        "WHERE event_id IN (SELECT unnest(?))",
-        [ids],
-    )
-    return result
 
 
 def _refresh_canonical(store: Any, ids: list[str]) -> None:

@@ -4,9 +4,9 @@ Documents already stored are not coded again, so a rerun costs only reading. A s
 fails on one document turns it into a recorded reject and the batch goes on. The writer (this
 process) stores coded batches in input order, every `WRITE_EVERY` articles in one transaction,
 and the dedup component (`flashpoint.dedup`) links the new articles to stories and their
-events to canonical events every `DEDUP_EVERY` articles and at the end, through the same
-writer; it also runs once before the first batch, so whatever a killed run wrote but did not
-deduplicate is done.
+events to canonical events at growing intervals (`DEDUP_EVERY`, `DEDUP_GROWTH`) and at the
+end, through the same writer; it also runs once before the first batch, so whatever a killed
+run wrote but did not deduplicate is done.
 """
 
 from __future__ import annotations
@@ -94,7 +94,11 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 WRITE_EVERY = 256  # articles per write transaction: each INSERT has a fixed cost
-DEDUP_EVERY = 1000  # articles between dedup updates: each scans the dedup state
+# Dedup runs after DEDUP_EVERY new articles, or after DEDUP_GROWTH times the articles stored
+# if that is more: an update re-clusters every run that got a new mention, and runs grow with
+# the store, so updates at growing intervals keep the whole ingest linear.
+DEDUP_EVERY = 1000
+DEDUP_GROWTH = 0.25
 # DuckDB's cache may take most of the machine's memory by default; the writer's working set
 # is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit.
 STORE_MEMORY = "256MB"
@@ -158,11 +162,12 @@ def _stored_ids(store: Any) -> frozenset[str]:
 class _Writer:
     """The single writer. It takes coded batches in input order and decides what is new as
     the in-process runner always did (stored already, or earlier in the run: skipped), then
-    writes every `WRITE_EVERY` articles in one transaction and deduplicates every
-    `DEDUP_EVERY` (dedup does not depend on how articles are batched) and at the end."""
+    writes every `WRITE_EVERY` articles in one transaction and deduplicates at growing
+    intervals (dedup does not depend on how articles are batched) and at the end."""
 
     def __init__(self, store: Any, dedup: Any, report: IngestReport) -> None:
         self.store, self.dedup, self.report = store, dedup, report
+        self.stored = int(store.scalar("SELECT count(*) FROM articles"))
         self.pending: set[str] = set()  # ids coded and kept, not written yet
         self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
         self.rejects: list[Reject] = []
@@ -198,10 +203,11 @@ class _Writer:
         if self.parts:
             self.store.write_tables(concat_tables(self.parts))
         self.undeduplicated += len(self.pending)
+        self.stored += len(self.pending)
         self.pending, self.parts = set(), []
         self.store.record_rejects(self.rejects)
         self.rejects = []
-        if self.undeduplicated >= DEDUP_EVERY:
+        if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
             self.dedup.update(self.store)
             self.undeduplicated = 0
 
