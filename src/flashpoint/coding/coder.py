@@ -72,6 +72,8 @@ class Grammar:
     reporting_verbs: frozenset[str]
     fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
+    response_types: frozenset[str]
+    response_window: int
 
 
 @functools.lru_cache(maxsize=8)
@@ -362,6 +364,43 @@ class SentenceCoder:
             weak = weak or a
         return weak
 
+    def answered_party(self, t: Trigger, triggers: list[Trigger]) -> list[ActorMention]:
+        """A reply answers the parties of the nominal act right after it: "rejected calls from
+        Colombia and Brazil", "accepted an offer by Qatar"."""
+        act = next(
+            (
+                u
+                for u in triggers
+                if u.pattern.kind == "noun"
+                and t.end <= u.start <= t.end + self.g.response_window
+                and not any(self.keys[i] in self.g.recipient_stops for i in range(t.end, u.start))
+            ),
+            None,
+        )
+        if act is not None:
+            party = self.agent_after_by(act) or self.modifier_of(act)[0]
+        else:  # a noun of proposing or asking that is no event of its own ("an offer by X")
+            party = self._party_of_content_noun(t.end)
+        return list(self._coordinated(party, +1)) if party is not None else []
+
+    def _party_of_content_noun(self, i: int) -> ActorMention | None:
+        end = min(len(self.keys), i + self.g.response_window + 1)
+        noun = next((k for k in range(i, end) if self.keys[k] in self.g.content_nouns), None)
+        if noun is None:
+            return None
+        markers = {self.g.agent_marker} | self.g.noun_agent_markers
+        for a in self.actors:
+            a0 = self.span_of[id(a)][0]
+            if noun < a0 <= noun + 3 and self._prep_before(a0) in markers:
+                return a
+        return None
+
+    def _joint_act(self, t: Trigger, actors: list[ActorMention | None]) -> bool:
+        """Joint actors of a reciprocal act act on each other, not on the place where they met
+        ("Indian and Chinese troops clashed in the Galwan Valley")."""
+        joint = sum(a is not None for a in actors) > 1
+        return joint and t.pattern.event_type in self.g.reciprocal_types
+
     def _names_an_act(self, t: Trigger) -> bool:
         """The trigger ends in a noun naming the act ("blockade", "launched an assault")."""
         last = self.keys[t.end - 1]
@@ -538,6 +577,9 @@ class SentenceCoder:
                 how += ["recipient: the first party after a preposition"] * bool(recipient)
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
+        if recipient is not None and recipient.locative and self._joint_act(t, actors):
+            how.append("recipient dropped: the place where joint actors met")
+            recipient = None
         if recipient is not None:
             self.acted_upon.add(id(recipient))
         recipients: list[ActorMention | None] = (
@@ -574,7 +616,7 @@ class SentenceCoder:
         return None
 
     def aim_of_noun(self, t: Trigger) -> bool:
-        """"a proposal to swap prisoners", "a call by Washington to release them": an act
+        """ "a proposal to swap prisoners", "a call by Washington to release them": an act
         named as the aim of a proposal, call or offer has not happened."""
         j = t.start - 1 if t.pattern.kind == "verb" else self._noun_phrase_start(t.start) - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
@@ -597,7 +639,7 @@ class SentenceCoder:
         return m >= 0 and self.keys[m] in self.g.determiners
 
     def participle_modifier(self, t: Trigger) -> bool:
-        """"detained protesters", "jailed activist", "from occupied territory": a participle
+        """ "detained protesters", "jailed activist", "from occupied territory": a participle
         standing before a noun describes it; the act it names is not reported here."""
         i = t.start
         if t.pattern.kind != "verb" or t.end - i != 1 or not self.keys[i].endswith("ed"):
@@ -630,7 +672,7 @@ class SentenceCoder:
         )
 
     def parenthetical_report(self, t: Trigger) -> bool:
-        """", analysts warned." reports what went before; it threatens no one."""
+        """ ", analysts warned." reports what went before; it threatens no one."""
         if self.keys[t.start] not in self.forms[t.start] or t.end - t.start != 1:
             return False
         if verb_lemma(self.keys[t.start]) not in self.g.reporting_verbs:
@@ -669,6 +711,11 @@ class SentenceCoder:
             if recipients == [None] and id(t) in content_target:
                 recipients = [content_target[id(t)]]
                 how = [*how, "recipient: the target of the act it threatens, asks or promises"]
+            if recipients == [None] and t.pattern.event_type in self.g.response_types:
+                answered = self.answered_party(t, triggers)
+                if answered:
+                    recipients = answered
+                    how = [*how, "recipient: the party whose call, offer or claim it answers"]
             refused = self.cues.refusal_as.get(t.pattern.event_type)
             if (
                 modality == Modality.NEGATED
