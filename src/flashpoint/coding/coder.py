@@ -364,7 +364,7 @@ class SentenceCoder:
             weak = weak or a
         return weak
 
-    def answered_party(self, t: Trigger, triggers: list[Trigger]) -> list[ActorMention]:
+    def answered_party(self, t: Trigger, triggers: list[Trigger]) -> list[ActorMention | None]:
         """A reply answers the parties of the nominal act right after it: "rejected calls from
         Colombia and Brazil", "accepted an offer by Qatar"."""
         act = next(
