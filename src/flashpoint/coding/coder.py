@@ -65,6 +65,7 @@ class Grammar:
     noun_agent_markers: frozenset[str]
     own_force_sectors: frozenset[str]
     reciprocal_types: frozenset[str]
+    reciprocal_cameo: frozenset[str]
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
     embedding_window: int
@@ -395,11 +396,16 @@ class SentenceCoder:
                 return a
         return None
 
+    def _reciprocal(self, t: Trigger) -> bool:
+        """Joint parties of this act act on each other ("Thailand and Cambodia agreed")."""
+        p = t.pattern
+        return p.event_type in self.g.reciprocal_types or p.cameo in self.g.reciprocal_cameo
+
     def _joint_act(self, t: Trigger, actors: list[ActorMention | None]) -> bool:
         """Joint actors of a reciprocal act act on each other, not on the place where they met
         ("Indian and Chinese troops clashed in the Galwan Valley")."""
         joint = sum(a is not None for a in actors) > 1
-        return joint and t.pattern.event_type in self.g.reciprocal_types
+        return joint and self._reciprocal(t)
 
     def _names_an_act(self, t: Trigger) -> bool:
         """The trigger ends in a noun naming the act ("blockade", "launched an assault")."""
@@ -732,18 +738,14 @@ class SentenceCoder:
                 t = replace(t, pattern=pattern)
                 how = [*how, f"refusal: a refused {t.pattern.id.split('.')[0]} act is a REJECT"]
                 modality = Modality.ASSERTED
-            if (
-                len(actors) > 1
-                and recipients == [None]
-                and t.pattern.event_type in self.g.reciprocal_types
-            ):
+            if len(actors) > 1 and recipients == [None] and self._reciprocal(t):
                 ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
                 actors, recipients = [ordered[0]], [ordered[1]]
                 how = [*how, "joint actors: the first acts on the second"]
             if (
                 actors == [None]
                 and len(recipients) > 1
-                and t.pattern.event_type in self.g.reciprocal_types
+                and self._reciprocal(t)
                 and recipients[0] is not None
                 and self._prep_before(self.span_of[id(recipients[0])][0]) == "between"
             ):
