@@ -401,6 +401,12 @@ class SentenceCoder:
         p = t.pattern
         return p.event_type in self.g.reciprocal_types or p.cameo in self.g.reciprocal_cameo
 
+    def _each_other(self, t: Trigger) -> bool:
+        """ "accused each other", "traded accusations with one another": each acts on the
+        other."""
+        after = f" {' '.join(self.keys[t.end : t.end + 4])} "
+        return " each other " in after or " one another " in after
+
     def _joint_act(self, t: Trigger, actors: list[ActorMention | None]) -> bool:
         """Joint actors of a reciprocal act act on each other, not on the place where they met
         ("Indian and Chinese troops clashed in the Galwan Valley")."""
@@ -740,8 +746,12 @@ class SentenceCoder:
                 modality = Modality.ASSERTED
             if len(actors) > 1 and recipients == [None] and self._reciprocal(t):
                 ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
-                actors, recipients = [ordered[0]], [ordered[1]]
-                how = [*how, "joint actors: the first acts on the second"]
+                if self._each_other(t):
+                    actors, recipients = ordered[:2], ordered[1::-1]
+                    how = [*how, "joint actors acting on each other: one event each way"]
+                else:
+                    actors, recipients = [ordered[0]], [ordered[1]]
+                    how = [*how, "joint actors: the first acts on the second"]
             if (
                 actors == [None]
                 and len(recipients) > 1
