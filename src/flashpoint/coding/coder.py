@@ -747,7 +747,7 @@ class SentenceCoder:
             if len(actors) > 1 and recipients == [None] and self._reciprocal(t):
                 ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
                 if self._each_other(t):
-                    actors, recipients = ordered[:2], ordered[1::-1]
+                    actors, recipients = [ordered[0], ordered[1]], [ordered[1], ordered[0]]
                     how = [*how, "joint actors acting on each other: one event each way"]
                 else:
                     actors, recipients = [ordered[0]], [ordered[1]]
