@@ -401,6 +401,11 @@ class SentenceCoder:
         p = t.pattern
         return p.event_type in self.g.reciprocal_types or p.cameo in self.g.reciprocal_cameo
 
+    def _shares_subject(self, t: Trigger) -> bool:
+        """ "Putin sent his condolences and condemned the attack": a verb right after "and"
+        has the subject of the verb before it."""
+        return t.pattern.kind == "verb" and t.start > 0 and self.keys[t.start - 1] == "and"
+
     def _each_other(self, t: Trigger) -> bool:
         """ "accused each other", "traded accusations with one another": each acts on the
         other."""
@@ -715,11 +720,17 @@ class SentenceCoder:
                 target = self.right_recipient(t, t.pattern.recipient_preps)
                 if target is not None:
                     content_target.setdefault(id(outer), target)
+        previous: list[ActorMention | None] = [None]
         for t in triggers:
             if id(t) in contents:
                 continue
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients, how = self.roles(t)
+            if previous != [None] and self._shares_subject(t):
+                actors = [a for a in previous if not any(a is r for r in recipients)] or actors
+                how = [*how, "actor: that of the verb it is coordinated with"]
+            if t.pattern.kind == "verb":
+                previous = actors
             if recipients == [None] and id(t) in content_target:
                 recipients = [content_target[id(t)]]
                 how = [*how, "recipient: the target of the act it threatens, asks or promises"]
