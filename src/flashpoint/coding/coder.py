@@ -325,7 +325,18 @@ class SentenceCoder:
                 continue  # "Baghdad's airport ..." is not the one acting
             if best is None or a1 > self.span_of[id(best)][1]:
                 best = a
-        return best
+        return self._named_by_apposition(best) if best is not None else None
+
+    def _named_by_apposition(self, a: ActorMention) -> ActorMention:
+        """ "Venezuela's president, Nicolas Maduro, said": a name no dictionary knows takes
+        the resolved description it stands in apposition to."""
+        a0 = self.span_of[id(a)][0]
+        if a.country is not None or a0 < 2 or self.keys[a0 - 1] != ",":
+            return a
+        described = next((b for b in self.actors if self.span_of[id(b)][1] == a0 - 1), None)
+        if described is None or described.country is None or described.locative:
+            return a
+        return described
 
     def right_recipient(
         self,
