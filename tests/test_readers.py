@@ -451,3 +451,137 @@ def test_read_stream_never_raises(prefix: bytes, body: bytes) -> None:
     for x in out:
         if isinstance(x, Reject):
             assert x.code.startswith("FP-E") and x.origin in x.message
+
+
+# --------------------------------------------------------------------------------------------------
+# fast paths of the read stage, checked against their plain definitions
+
+_FIX_PIECES = st.sampled_from(
+    [
+        "Rebels seized the town",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\r\n",
+        "<p>",
+        "</p>",
+        "a < b",
+        "&amp;",
+        "&quot;",
+        "&eacute;",
+        "&#x2019;",
+        "AT&T",
+        "&",
+        "\x00",
+        "\x07",
+        "\x0c",
+        "\x1b[31m",
+        "\x7f",
+        "\x85",
+        "\x96",
+        "\u2028",
+        "\u2029",
+        "caf\u00e9",
+        "\u2019",
+        "\u00e2\u20ac\u2122",  # "’" read as Windows-1252
+        "\u00c3\u00a9",  # "é" read as Latin-1
+        "\u00c3 ",
+        "\ufb01",
+        "\uff21\uff22",
+        "e\u0301",
+        "\ud83d",
+        "\u0417\u0430\u044f\u0432\u043b\u0435\u043d\u0438\u0435",
+    ]
+)
+_FIX_TEXT = st.lists(_FIX_PIECES | st.text(max_size=40), max_size=60).map("".join) | st.text(
+    max_size=300
+)
+
+
+def _repair_reference(text: str) -> str:
+    """`repair_text` as first written: ftfy over the whole text, then newlines and NUL."""
+    import ftfy
+
+    from flashpoint.ingest import encoding
+
+    fixed = ftfy.fix_text(text.replace("\x00", ""), encoding._FTFY)
+    return encoding._NEWLINES.sub("\n", fixed).replace("\x00", "")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_FIX_TEXT)
+def test_fix_text_equals_ftfy(text: str) -> None:
+    import ftfy
+
+    from flashpoint.ingest import encoding
+
+    assert encoding._fix_text(text) == ftfy.fix_text(text, encoding._FTFY)
+    assert encoding.repair_text(text) == _repair_reference(text)
+
+
+def test_fix_text_equals_ftfy_on_long_and_html_lines() -> None:
+    import ftfy
+
+    from flashpoint.ingest import encoding
+
+    page = PAGE.replace("</title>", " &amp; caf\u00c3\u00a9</title>")
+    long_line = "word &amp; " * 2000
+    texts = [
+        PAGE,
+        page,
+        "AT&amp;T\n" + page + "\nAT&amp;T &eacute;\r\n",
+        "&amp; first\n&lt;b&gt; second\nthird <i>\n&amp; after\n",
+        long_line,
+        long_line + "\n<p>" + long_line + "\u00e2\u20ac\u2122\n" + long_line,
+        # longer than ftfy's segment cap: ftfy cuts the line itself
+        "x" * (encoding._FTFY.max_decode_length + 5) + "&amp;\n&amp;",
+    ]
+    for text in texts:
+        assert encoding._fix_text(text) == ftfy.fix_text(text, encoding._FTFY)
+        assert encoding.repair_text(text) == _repair_reference(text)
+
+
+def _looks_binary_reference(raw: bytes) -> bool:
+    """`looks_binary` as first written: a Python count of the control bytes."""
+    from flashpoint.ingest import encoding
+
+    head = raw[: encoding._SNIFF]
+    if not head or encoding._wide_codec(head) is not None:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b in encoding._CONTROL)
+    return controls / len(head) > encoding._BINARY_SHARE
+
+
+_BYTE_PIECES = st.sampled_from(
+    [b"text ", b"\x01", b"\x07\x08", b"\t\n\r\x0c\x1b", b"\x7f", b"\x00", b"\xff\xfe", b"\xe2\x80"]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(_BYTE_PIECES | st.binary(max_size=30), max_size=80).map(b"".join),
+    st.integers(min_value=0, max_value=9000),
+)
+def test_looks_binary_equals_the_plain_count(raw: bytes, pad: int) -> None:
+    for data in (raw, raw * 3, b"a" * pad + raw, raw + b"a" * pad):
+        assert looks_binary(data) == _looks_binary_reference(data)
+
+
+def test_html_prune_list_is_cached_and_reread_when_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashpoint.ingest import readers
+
+    assert "//nav" in readers._html_prune()
+    data = tmp_path / "boilerplate.yaml"
+    data.write_text("html_prune:\n  - '//nav'\n", encoding="utf-8")
+    monkeypatch.setattr(readers, "_PRUNE_FILE", data)
+    assert readers._html_prune() == ["//nav"]
+    data.write_text("html_prune:\n  - '//aside'\n", encoding="utf-8")
+    os.utime(data, (time.time() + 5, time.time() + 5))
+    assert readers._html_prune() == ["//aside"]
+    data.unlink()
+    assert readers._html_prune() == []

@@ -28,6 +28,12 @@ _BINARY_SHARE = 0.10
 _CHAOS_SLACK = 0.1
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+_FTFY_NO_HTML = _FTFY._replace(unescape_html=False)
+# Characters ftfy may change on a line that is otherwise printable ASCII (every fixer but HTML
+# unescaping needs one: non-ASCII, \r, ESC, other controls and DEL); "&" matters while unescaping.
+_FTFY_TOUCHES = re.compile(r"[^\t\n\x20-\x7e]")
+_PLAIN_ASCII = b"\t\n" + bytes(range(0x20, 0x7F))
+_CONTROL_BYTES = bytes(sorted(_CONTROL))
 
 
 def _wide_codec(raw: bytes) -> str | None:
@@ -44,7 +50,8 @@ def looks_binary(raw: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b in _CONTROL)
+    # translate deletes the control bytes in C; the length lost is their count
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > _BINARY_SHARE
 
 
@@ -78,14 +85,53 @@ def decode_raw(raw: bytes) -> str:
     return raw.decode("cp1252", errors="replace")
 
 
+def _fix_text(text: str) -> str:
+    """Exactly `ftfy.fix_text(text, _FTFY)`, without handing ftfy the lines it leaves unchanged.
+
+    ftfy fixes each line (up to and including its "\n") on its own, and stops unescaping HTML
+    entities from the first line that holds "<" on. A line of printable ASCII, tabs and its
+    "\n" comes out unchanged unless it holds "&" while unescaping is still on, so only the
+    other lines go to ftfy, each with the setting ftfy would have used for it.
+    """
+    if len(text) > _FTFY.max_decode_length:
+        return ftfy.fix_text(text, _FTFY)  # ftfy also splits overlong lines: keep its own loop
+    end = len(text)
+    lt = text.find("<")
+    html_from = end if lt < 0 else text.rfind("\n", 0, lt) + 1  # start of the first "<" line
+    out: list[str] = []
+    pos = 0
+    # the common case, checked in C many times faster than by the regex: nothing but "&" to fix
+    plain = text.isascii() and not text.encode("ascii").translate(None, _PLAIN_ASCII)
+    touch = None if plain else _FTFY_TOUCHES.search(text)
+    amp = text.find("&", 0, html_from)
+    while pos < end:
+        if touch is not None and touch.start() < pos:
+            touch = _FTFY_TOUCHES.search(text, pos)
+        if 0 <= amp < pos:
+            amp = text.find("&", pos, html_from)
+        hit = min(touch.start() if touch is not None else end, amp if amp >= 0 else end)
+        if hit >= end:
+            out.append(text[pos:])
+            break
+        start = text.rfind("\n", pos, hit) + 1 or pos
+        stop = text.find("\n", hit) + 1 or end
+        out.append(text[pos:start])
+        cfg = _FTFY if start < html_from else _FTFY_NO_HTML
+        out.append(ftfy.fix_text(text[start:stop], cfg))
+        pos = stop
+    return "".join(out)
+
+
 def repair_text(text: str) -> str:
     """Undo mojibake (ftfy, keeping curly quotes), normalise newlines to \\n and drop NUL."""
     text = text.replace("\x00", "")
     try:
-        text = ftfy.fix_text(text, _FTFY)
+        text = _fix_text(text)
     except Exception:  # pragma: no cover - ftfy is not supposed to raise
         pass
-    return _NEWLINES.sub("\n", text).replace("\x00", "")
+    if "\r" in text or not text.isascii():  # else there is no line break to normalise
+        text = _NEWLINES.sub("\n", text)
+    return text.replace("\x00", "")
 
 
 def decode_bytes(raw: bytes) -> str:

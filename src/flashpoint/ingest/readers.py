@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import json
 import os
@@ -229,15 +230,45 @@ def _text_document(text: str, origin: str, sha: str, filename: str) -> Document 
     )
 
 
-def _html_prune() -> list[str]:
-    """XPath expressions of page parts removed before extraction (`boilerplate.yaml`)."""
-    path = Path(__file__).resolve().parent.parent / "data" / "text" / "boilerplate.yaml"
+_PRUNE_FILE = Path(__file__).resolve().parent.parent / "data" / "text" / "boilerplate.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def _prune_for(path: Path, mtime: float) -> tuple[str, ...]:
     try:
         data = load_yaml(path)
     except DataSchemaError:
-        return []
+        return ()
     items = data.get("html_prune", []) if isinstance(data, dict) else []
-    return [x for x in items if isinstance(x, str)] if isinstance(items, list) else []
+    return tuple(x for x in items if isinstance(x, str)) if isinstance(items, list) else ()
+
+
+def _html_prune() -> list[str]:
+    """XPath of page parts removed before extraction (`boilerplate.yaml`; reread if changed)."""
+    try:
+        mtime = _PRUNE_FILE.stat().st_mtime
+    except OSError:
+        mtime = 0.0  # load_yaml reports the missing file
+    return list(_prune_for(_PRUNE_FILE, mtime))  # a copy: the cached tuple is shared
+
+
+@functools.cache
+def _extractor(recall: bool) -> Any:
+    """trafilatura's settings for a page, built once: building them per page reads its config."""
+    from trafilatura.settings import Extractor
+
+    # what bare_extraction builds from the keyword arguments we used to pass it; an Extractor is
+    # not changed by an extraction (its recall retry works on a copy), so it can be shared
+    date_params: dict[str, Any] = {"extensive_search": False, "original_date": True}
+    return Extractor(
+        output_format="python",
+        recall=recall,
+        comments=False,
+        images=False,
+        links=False,
+        with_metadata=True,
+        date_params=date_params,
+    )
 
 
 def extract_html(html: str) -> tuple[str, dict[str, str]] | None:
@@ -258,14 +289,7 @@ def extract_html(html: str) -> tuple[str, dict[str, str]] | None:
     for page, recall in attempts:
         try:
             doc = trafilatura.bare_extraction(
-                page,
-                include_comments=False,
-                include_images=False,
-                include_links=False,
-                with_metadata=True,
-                favor_recall=recall,
-                prune_xpath=prune or None,
-                date_extraction_params={"extensive_search": False, "original_date": True},
+                page, options=_extractor(recall), prune_xpath=prune or None
             )
         except Exception:
             doc = None
