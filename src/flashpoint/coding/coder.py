@@ -74,6 +74,7 @@ class Grammar:
     fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
     response_types: frozenset[str]
+    receiving_verbs: frozenset[str]
     response_window: int
 
 
@@ -412,6 +413,17 @@ class SentenceCoder:
         p = t.pattern
         return p.event_type in self.g.reciprocal_types or p.cameo in self.g.reciprocal_cameo
 
+    def giver_of(self, t: Trigger) -> ActorMention | None:
+        """ "Ukraine received air defence systems from Germany": after a verb of receiving, the
+        party named by "from" is the one who acts."""
+        if t.pattern.kind != "verb" or not (self.forms[t.start] & self.g.receiving_verbs):
+            return None
+        for a in self._outside(t):
+            a0 = self.span_of[id(a)][0]
+            if t.end <= a0 <= t.end + t.pattern.window and self._prep_before(a0) == "from":
+                return a
+        return None
+
     def _shares_subject(self, t: Trigger) -> bool:
         """ "Putin sent his condolences and condemned the attack": a verb right after "and"
         has the subject of the verb before it."""
@@ -603,6 +615,10 @@ class SentenceCoder:
                 if recipient is not None and recipient.locative:
                     recipient = None
                 how += ["recipient: the first party after a preposition"] * bool(recipient)
+            giver = self.giver_of(t)
+            if giver is not None:
+                recipient, actors = actor, list(self._coordinated(giver, +1))
+                how.append("received from: the giver acts, the subject receives")
         if recipient is not None and any(recipient is a for a in actors):
             recipient = None
         if recipient is not None and recipient.locative and self._joint_act(t, actors):
