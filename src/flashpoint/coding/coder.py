@@ -64,6 +64,8 @@ class Grammar:
     quantifiers: frozenset[str]
     noun_agent_markers: frozenset[str]
     own_force_sectors: frozenset[str]
+    own_force_types: frozenset[str]
+    other_force_modes: frozenset[str]
     reciprocal_types: frozenset[str]
     reciprocal_cameo: frozenset[str]
     embedding_types: frozenset[str]
@@ -390,21 +392,28 @@ class SentenceCoder:
             ),
             None,
         )
+        party = None
         if act is not None:
             party = self.agent_after_by(act) or self.modifier_of(act)[0]
-        else:  # a noun of proposing or asking that is no event of its own ("an offer by X")
+        elif self._names_an_act(t) and not self.is_passive(t):  # "rejected accusations by X"
+            party = self._party_after_noun(t.end - 1)
+        if act is None and party is None:  # a noun of proposing that is no event: "an offer by X"
             party = self._party_of_content_noun(t.end)
         return list(self._coordinated(party, +1)) if party is not None else []
 
     def _party_of_content_noun(self, i: int) -> ActorMention | None:
         end = min(len(self.keys), i + self.g.response_window + 1)
         noun = next((k for k in range(i, end) if self.keys[k] in self.g.content_nouns), None)
-        if noun is None:
-            return None
+        return None if noun is None else self._party_after_noun(noun)
+
+    def _party_after_noun(self, noun: int) -> ActorMention | None:
+        """The party of "by X" or "from X" right after the noun at token `noun`."""
         markers = {self.g.agent_marker} | self.g.noun_agent_markers
+        if noun + 1 >= len(self.keys) or self.keys[noun + 1] not in markers:
+            return None
         for a in self.actors:
             a0 = self.span_of[id(a)][0]
-            if noun < a0 <= noun + 3 and self._prep_before(a0) in markers:
+            if noun + 1 < a0 <= noun + 3 and self._prep_before(a0) in markers:
                 return a
         return None
 
@@ -451,16 +460,26 @@ class SentenceCoder:
     def object_inside(self, t: Trigger, *, with_country: bool = True) -> ActorMention | None:
         """'summoned the Chinese ambassador', 'freed 37 prisoners': the object the phrase names."""
         inside = [a for a in self.actors if t.start < self.span_of[id(a)][0] < t.end]
-        # bare "troops"/"forces" inside a phrase are the actor's own ("bring forces home")
         return next(
             (
                 a
                 for a in inside
-                if a.country is not None
-                or (not with_country and a.sector not in self.g.own_force_sectors)
+                if a.country is not None or (not with_country and not self._own_force(t, a))
             ),
             None,
         )
+
+    def _own_force(self, t: Trigger, a: ActorMention) -> bool:
+        """Bare "troops"/"forces" inside a phrase are the actor's own ("bring its forces
+        home"), and so are the ones it sends, deploys or withdraws ("moved 3,000 troops");
+        counted ones it frees or expels are not ("freed 280 child soldiers")."""
+        if a.sector not in self.g.own_force_sectors or a.code != a.sector:
+            return False
+        p = t.pattern
+        if p.event_type in self.g.own_force_types and p.mode not in self.g.other_force_modes:
+            return True
+        between = self.keys[t.start + 1 : self.span_of[id(a)][0]]
+        return all(w in self.g.determiners for w in between)
 
     def _reported_as_happening(self, t: Trigger) -> bool:
         """A verb, or a noun that is not inside a prepositional phrase: "A car bomb exploded
