@@ -352,8 +352,8 @@ class SentenceCoder:
         p = t.pattern
         weak = None
         for a in sorted(self._outside(t), key=lambda a: self.span_of[id(a)][0]):
-            if any(a is s for s in skip):
-                continue
+            if any(a is s for s in skip) or (self._bare_force(a) and self._moves_own_forces(t)):
+                continue  # "the withdrawal of troops from Iraq": the troops are the actor's
             a0, _ = self.span_of[id(a)]
             if a0 < t.end:
                 continue
@@ -473,13 +473,19 @@ class SentenceCoder:
         """Bare "troops"/"forces" inside a phrase are the actor's own ("bring its forces
         home"), and so are the ones it sends, deploys or withdraws ("moved 3,000 troops");
         counted ones it frees or expels are not ("freed 280 child soldiers")."""
-        if a.sector not in self.g.own_force_sectors or a.code != a.sector:
+        if not self._bare_force(a):
             return False
-        p = t.pattern
-        if p.event_type in self.g.own_force_types and p.mode not in self.g.other_force_modes:
+        if self._moves_own_forces(t):
             return True
         between = self.keys[t.start + 1 : self.span_of[id(a)][0]]
         return all(w in self.g.determiners for w in between)
+
+    def _bare_force(self, a: ActorMention) -> bool:
+        return a.sector in self.g.own_force_sectors and a.code == a.sector
+
+    def _moves_own_forces(self, t: Trigger) -> bool:
+        p = t.pattern
+        return p.event_type in self.g.own_force_types and p.mode not in self.g.other_force_modes
 
     def _reported_as_happening(self, t: Trigger) -> bool:
         """A verb, or a noun that is not inside a prepositional phrase: "A car bomb exploded
