@@ -434,9 +434,13 @@ class SentenceCoder:
         return None
 
     def _shares_subject(self, t: Trigger) -> bool:
-        """ "Putin sent his condolences and condemned the attack": a verb right after "and"
-        has the subject of the verb before it."""
-        return t.pattern.kind == "verb" and t.start > 0 and self.keys[t.start - 1] == "and"
+        """ "Putin sent his condolences and condemned the attack", "Qatar cut ties, accusing
+        Riyadh of ...": a verb right after "and", or a participle right after a comma, has the
+        subject of the verb before it."""
+        if t.pattern.kind != "verb" or t.start == 0:
+            return False
+        before, word = self.keys[t.start - 1], self.keys[t.start]
+        return before == "and" or (before == "," and word.endswith("ing"))
 
     def _each_other(self, t: Trigger) -> bool:
         """ "accused each other", "traded accusations with one another": each acts on the
