@@ -219,10 +219,11 @@ class SentenceCoder:
     def triggers(self) -> list[Trigger]:
         found: list[Trigger] = []
         starting_with, present = self.patterns.starting_with, self.present
+        first = self.patterns.first_words
         for i, forms in enumerate(self.forms):
-            candidates = starting_with(forms)
-            if not candidates or i in self.in_actor:
+            if forms.isdisjoint(first) or i in self.in_actor:
                 continue
+            candidates = starting_with(forms)
             for p, rest in candidates:
                 if not rest <= present:
                     continue  # a word of the phrase is nowhere in the sentence
@@ -930,8 +931,8 @@ class DocumentCoder:
         other words is somewhere in the sentence. `forms`: the tokens' word forms, if made."""
         if forms is None:
             forms = word_forms_of([t.lower for t in toks])
-        starting_with = self.patterns.starting_with
-        needs = [rest for f in forms for _, rest in starting_with(f)]
+        starting_with, first = self.patterns.starting_with, self.patterns.first_words
+        needs = [rest for f in forms if not f.isdisjoint(first) for _, rest in starting_with(f)]
         if not needs:
             return False  # no word starts a pattern (most sentences)
         present = frozenset().union(*forms)
