@@ -39,7 +39,7 @@ def _case_ok(
         return letters.upper() == letters or (lowercase_text and len(letters) > 3)
     if lowercase_text:
         return True
-    return any(t.is_title for t in toks if t.lower not in function_words)
+    return any(t.text[:1].isupper() for t in toks if t.lower not in function_words)
 
 
 def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) -> list[Match]:
@@ -94,7 +94,11 @@ class _Composer:
             if pos + gap >= len(self.toks):
                 return None
             tok = self.toks[pos + gap]
-            plain = tok.text.isalpha() and not tok.is_title and tok.lower not in c.gap_breakers
+            plain = (
+                tok.text.isalpha()
+                and not tok.text[:1].isupper()
+                and tok.lower not in c.gap_breakers
+            )
             if not (tok.text[:1].isdigit() or (plain and is_modifier_word(tok.lower))):
                 return None  # "Russia deployed additional troops": a verb breaks the phrase
         return None
@@ -297,8 +301,7 @@ class _Composer:
         )
 
 
-def _nameish(tok: Token) -> bool:
-    word = tok.text
+def _nameish(word: str) -> bool:
     return (
         word[:1].isupper()
         and (word[0].isalpha() or any(c.isalpha() for c in word))  # the first letter decides
@@ -314,13 +317,15 @@ def find_unknown_names(d: ActorDictionary, toks: list[Token], matches: list[Matc
     """
     assert d.composition is not None
     c = d.composition
-    nameish = [_nameish(t) for t in toks]  # once per token: the loops below look again
+    texts = [t.text for t in toks]
+    # once per token (the loops below look again); a lowercase word needs no call
+    nameish = [w[:1].isupper() and _nameish(w) for w in texts]
     titled = sum(nameish)
-    words = sum(1 for t in toks if t.text.isalpha())
-    if words and titled / words > 0.6:
-        return []
     if not titled:
         return []  # no capitalised word, no name
+    words = sum(1 for w in texts if w.isalpha())
+    if words and titled / words > 0.6:
+        return []
     covered = {i for m in matches for i in range(m.start, m.end)}
     out: list[Match] = []
     i = 0

@@ -12,9 +12,11 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..actors.dictionary import load_actor_dictionary
 from ..knowledge import load_yaml
@@ -38,7 +40,7 @@ from ..text.tokens import (
     is_participle,
     tokenize,
     verb_lemma,
-    word_forms,
+    word_forms_of,
 )
 from .modality import ModalityCues, clause_start, load_modality, modality_of, refusal_of
 from .ontology import Ontology, load_ontology
@@ -46,6 +48,8 @@ from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
 
 CODER = "flashpoint-rules/0.1"
 CLAUSE_PUNCT = frozenset({",", ";", ":", ".", "!", "?"})
+_token_start = operator.attrgetter("start")
+_token_end = operator.attrgetter("end")
 
 
 @dataclass(frozen=True)
@@ -127,13 +131,15 @@ class SentenceCoder:
         block: BlockKind,
         places: list[PlaceMention] | None = None,
         locative_preps: frozenset[str] = frozenset(),
+        forms: list[frozenset[str]] | None = None,
     ) -> None:
         self.places = places or []
         self.locative_preps = locative_preps
         self.toks, self.g, self.cues, self.patterns = toks, grammar, cues, patterns
         self.block = block
         self.keys = [t.lower for t in toks]
-        self.forms = [self._forms(t) for t in toks]
+        # the word forms of each token; the document coder passes the ones it has made
+        self.forms = forms if forms is not None else word_forms_of(self.keys)
         self.present = frozenset().union(*self.forms)  # every word and lemma of the sentence
         self.actors = actors
         self.span_of = {id(a): self._token_range(a.span) for a in actors}
@@ -142,15 +148,12 @@ class SentenceCoder:
         self.owner_start = {e - 1: s for s, e in self.span_of.values() if e > s}
         self.acted_upon: set[int] = set()  # ids of mentions already used as recipients
         self.chosen: list[Trigger] = []
-
-    @staticmethod
-    def _forms(t: Token) -> frozenset[str]:
-        return word_forms(t.lower)  # cached per word
+        self.outside = actors  # mentions outside every chosen trigger (see `triggers`)
 
     def _token_range(self, span: Span) -> tuple[int, int]:
         # tokens are sorted and disjoint: the ones inside the span are one run; bisect for it
-        lo = bisect.bisect_left(self.toks, span.start, key=lambda t: t.start)
-        hi = bisect.bisect_right(self.toks, span.end, key=lambda t: t.end)
+        lo = bisect.bisect_left(self.toks, span.start, key=_token_start)
+        hi = bisect.bisect_right(self.toks, span.end, key=_token_end)
         return (lo, hi) if lo < hi else (0, 0)
 
     # ---------------------------------------------------------------- triggers
@@ -221,12 +224,14 @@ class SentenceCoder:
 
     def triggers(self) -> list[Trigger]:
         found: list[Trigger] = []
-        for i in range(len(self.toks)):
-            if i in self.in_actor:
+        starting_with, present = self.patterns.starting_with, self.present
+        first = self.patterns.first_words
+        for i, forms in enumerate(self.forms):
+            if forms.isdisjoint(first) or i in self.in_actor:
                 continue
-            candidates = self.patterns.starting_with(self.forms[i])
+            candidates = starting_with(forms)
             for p, rest in candidates:
-                if not rest <= self.present:
+                if not rest <= present:
                     continue  # a word of the phrase is nowhere in the sentence
                 used = self._match_rest(p, i)
                 if used is None or not (p.blocks_only or self._plausible(p, i)):
@@ -257,6 +262,7 @@ class SentenceCoder:
             chosen.append(t)
             taken |= t.used
         self.chosen = sorted(chosen, key=lambda t: t.start)
+        self.outside = self._outside_chosen()
         return [t for t in self.chosen if not t.pattern.blocks_only]
 
     # ---------------------------------------------------------------- roles
@@ -304,6 +310,10 @@ class SentenceCoder:
 
     def _outside(self, t: Trigger) -> list[ActorMention]:
         """Mentions that are not part of a trigger phrase ("reduce troop levels")."""
+        return self.outside
+
+    def _outside_chosen(self) -> list[ActorMention]:
+        # once per sentence, when the triggers are chosen: every role search asks for it
         return [
             a
             for a in self.actors
@@ -986,12 +996,16 @@ class DocumentCoder:
 
     def code(self, doc: Document) -> list[Event]:
         events: list[Event] = []
-        by_sentence: dict[int, list[ActorMention]] = {}
-        for a in doc.actors:
-            by_sentence.setdefault(a.sentence_index, []).append(a)
+        actors = _by_sentence(doc.actors)
+        times, places = _by_sentence(doc.times), _by_sentence(doc.places)
         focus = article_focus(doc.places, doc.actors)
         for s in doc.sentences:
-            events.extend(self.code_sentence(doc, s, by_sentence.get(s.index, []), focus))
+            i = s.index
+            events.extend(
+                self.code_sentence(
+                    doc, s, actors.get(i, []), focus, times.get(i, []), places.get(i, [])
+                )
+            )
         return events
 
     def code_sentence(
@@ -1000,12 +1014,19 @@ class DocumentCoder:
         s: Sentence,
         actors: list[ActorMention],
         focus: PlaceMention | None = None,
+        times: list[TimeMention] | None = None,
+        places: list[PlaceMention] | None = None,
     ) -> list[Event]:
+        """The events of one sentence; `times` and `places` are its own (found in `doc`
+        when not given)."""
         toks = tokenize(doc.text, s.span.start, s.span.end)
-        if not self._may_trigger(toks):
+        forms = word_forms_of([t.lower for t in toks])
+        if not self._may_trigger(toks, forms):
             return []  # no pattern can match: no trigger, so no event
-        times = [m for m in doc.times if m.sentence_index == s.index]
-        places = [m for m in doc.places if m.sentence_index == s.index]
+        if times is None:
+            times = [m for m in doc.times if m.sentence_index == s.index]
+        if places is None:
+            places = [m for m in doc.places if m.sentence_index == s.index]
         # a name the dictionaries do not know that the gazetteer does is a place, not an actor
         actors = [
             a
@@ -1016,19 +1037,32 @@ class DocumentCoder:
             )
         ]
         sc = SentenceCoder(
-            toks, actors, self.patterns, self.cues, self.grammar, s.block, places, self.locative
+            toks,
+            actors,
+            self.patterns,
+            self.cues,
+            self.grammar,
+            s.block,
+            places,
+            self.locative,
+            forms,
         )
         sentence_text = s.span.text(doc.text)
         return [
             self._event(doc, s, sentence_text, toks, d, times, places, focus) for d in sc.drafts()
         ]
 
-    def _may_trigger(self, toks: list[Token]) -> bool:
+    def _may_trigger(self, toks: list[Token], forms: list[frozenset[str]] | None = None) -> bool:
         """Cheap and necessary for a trigger: a pattern starts at some word and each of its
-        other words is somewhere in the sentence."""
-        forms = [word_forms(t.lower) for t in toks]
+        other words is somewhere in the sentence. `forms`: the tokens' word forms, if made."""
+        if forms is None:
+            forms = word_forms_of([t.lower for t in toks])
+        starting_with, first = self.patterns.starting_with, self.patterns.first_words
+        needs = [rest for f in forms if not f.isdisjoint(first) for _, rest in starting_with(f)]
+        if not needs:
+            return False  # no word starts a pattern (most sentences)
         present = frozenset().union(*forms)
-        return any(rest <= present for f in forms for _, rest in self.patterns.starting_with(f))
+        return any(rest <= present for rest in needs)
 
     def _derivation(self, d: Draft, when: TimeMention | None) -> tuple[str, ...]:
         p = d.trigger.pattern
@@ -1125,9 +1159,15 @@ def article_focus(
     """The place an article is about: its most named city or landmark, else its most named
     country or region; ties go to the first named. A name used as an actor ("Tehran could be
     preparing an attack") is not a place the article is about."""
-    agents = [a.span for a in actors if not a.locative]
+    # spans lie inside sentences: a place can overlap only agents of its own sentence
+    agents = _by_sentence([a for a in actors if not a.locative])
     places = [
-        p for p in places if not any(p.span.start < s.end and s.start < p.span.end for s in agents)
+        p
+        for p in places
+        if not any(
+            p.span.start < a.span.end and a.span.start < p.span.end
+            for a in agents.get(p.sentence_index, ())
+        )
     ]
     for levels in (("landmark", "city", "admin1"), ("country", "region")):
         named = [p for p in places if p.precision in levels]
@@ -1138,6 +1178,17 @@ def article_focus(
             best = max(counts.values())
             return next(p for p in named if counts[p.name] == best)
     return None
+
+
+M = TypeVar("M", ActorMention, PlaceMention, TimeMention)
+
+
+def _by_sentence(mentions: Iterable[M]) -> dict[int, list[M]]:
+    """Mentions grouped by sentence index, in their order."""
+    out: dict[int, list[M]] = {}
+    for m in mentions:
+        out.setdefault(m.sentence_index, []).append(m)
+    return out
 
 
 def _who(m: ActorMention | None) -> str:

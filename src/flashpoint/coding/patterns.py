@@ -54,6 +54,11 @@ class PatternSet:
     _starting: dict[frozenset[str], tuple[tuple[Pattern, frozenset[str]], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # every word a pattern starts with: a token whose forms miss it starts none (one C test)
+    first_words: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_words", frozenset(self.by_first))
 
     def starting_with(self, forms: frozenset[str]) -> tuple[tuple[Pattern, frozenset[str]], ...]:
         """Patterns whose first word is one of a token's `forms`, each once, with the words

@@ -79,6 +79,12 @@ def word_forms(lower: str) -> frozenset[str]:
     return forms
 
 
+def word_forms_of(words: list[str]) -> list[frozenset[str]]:
+    """`word_forms` of each lowercase word: one dictionary look-up per known word."""
+    known = _FORMS.get
+    return [known(w) or word_forms(w) for w in words]
+
+
 def is_lowercase_text(text: str) -> bool:
     """True for text written without capitals (chat logs, some feeds): case cues are absent."""
     if text.isascii():  # the same answer, computed in C: ASCII letters are its cased characters

@@ -441,24 +441,33 @@ def _core_start(m: re.Match[str]) -> int:
     return m.start("core") if "core" in m.re.groupindex and m.group("core") else m.start()
 
 
-def _skip(name: str, low: str | None, start: int, end: int, lex: Lexicon) -> bool:
-    """True when the rule cannot match the sentence (`low`: the lowercased ASCII text)."""
+def _skip(
+    name: str, low: str | None, start: int, end: int, lex: Lexicon, missing: frozenset[str]
+) -> bool:
+    """True when the rule cannot match the sentence (`low`: the lowercased ASCII text;
+    `missing`: the features it lacks)."""
     if low is None:
         return False
-    for feature in _NEEDS.get(name, ()):
-        test = lex.features.get(feature)
-        if test is not None and test.search(low, start, end) is None:
-            return True
+    if not missing.isdisjoint(_NEEDS.get(name, ())):
+        return True
     gate = lex.gates.get(name)
     return gate is not None and gate.search(low, start, end) is None
+
+
+def _missing(low: str | None, start: int, end: int, lex: Lexicon) -> frozenset[str]:
+    """The features (see `_gates`) the sentence lacks: searched once, not once per rule."""
+    if low is None:
+        return frozenset()
+    return frozenset(f for f, test in lex.features.items() if test.search(low, start, end) is None)
 
 
 def _sentence_hits(
     text: str, start: int, end: int, lex: Lexicon, pub: dt.date | None, low: str | None = None
 ) -> list[_Hit]:
     hits: list[_Hit] = []
+    missing = _missing(low, start, end, lex)
     for name, rule in _RULES:
-        if name not in lex.patterns or _skip(name, low, start, end, lex):
+        if name not in lex.patterns or _skip(name, low, start, end, lex, missing):
             continue
         for m in lex.patterns[name].finditer(text, start, end):
             # a future cue counts only shortly before (or inside) the expression

@@ -180,8 +180,7 @@ def _score(
     else:
         score_capital = 0.0
     if anchors and place.lat is not None and place.lon is not None:
-        lat, lon = place.lat, place.lon
-        if any(_km(lat, lon, a, b) <= rules.near_km for a, b in anchors):
+        if _near(place.lat, place.lon, anchors, rules.near_km):
             score_capital += rules.near_bonus
     if place.precision == ADMIN1 and place.entry.startswith("admin1:"):
         if place.entry[len("admin1:") :] in nearby:  # "Georgia" in a text naming Atlanta
@@ -208,12 +207,18 @@ def _score(
 def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iterable[_Match]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
     # an ASCII token folds to its lowercase form, which the tokenizer has already made
-    keys = [t.lower if t.text.isascii() else fold(t.text) for t in toks]
+    if sentence.span.text(text).isascii():
+        keys = [t.lower for t in toks]
+    else:
+        keys = [t.lower if t.text.isascii() else fold(t.text) for t in toks]
+    first = gaz.first
     i = 0
-    while i < len(toks):
-        longest = gaz.first.get(keys[i], 0)
+    for start in [k for k, key in enumerate(keys) if key in first]:  # few tokens start a name
+        if start < i:
+            continue  # inside the name found before
+        i = start
+        longest = first[keys[i]]
         if not longest or not toks[i].text[:1].isalnum():
-            i += 1
             continue
         hit: _Match | None = None
         for n in range(min(longest, len(toks) - i), 0, -1):
@@ -241,11 +246,19 @@ def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iter
                     sentence.index, i, end, toks, ok, apposition, _cue_before(toks, i, gaz)
                 )
                 break
-        if hit is None:
-            i += 1
-        else:
+        if hit is not None:
             yield hit
             i = hit.end
+
+
+_KM_PER_RADIAN = 6371.0  # the radius `_km` uses
+
+
+def _near(lat: float, lon: float, anchors: Sequence[tuple[float, float]], km: float) -> bool:
+    """Some anchor within `km` of (lat, lon). The latitude gap alone is a lower bound of the
+    distance, so anchors well beyond it in latitude skip the trigonometry."""
+    far = (km + 1.0) / _KM_PER_RADIAN  # 1 km of slack: float error never decides
+    return any(_km(lat, lon, a, b) <= km for a, b in anchors if abs(math.radians(a - lat)) <= far)
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -370,9 +383,13 @@ class PlacesStage(Stage):
     requires = ("sentences",)
     assigns = ("places",)
 
+    _gazetteer: Gazetteer | None = None  # loaded where the stage runs, on first use
+
     def __call__(self, doc: Document) -> Document:
-        min_pop = int(self.config.options.get("places_min_population", DEFAULT_MIN_POPULATION))
-        gaz = load_gazetteer(self.config, min_pop)
+        if self._gazetteer is None:
+            min_pop = int(self.config.options.get("places_min_population", DEFAULT_MIN_POPULATION))
+            self._gazetteer = load_gazetteer(self.config, min_pop)
+        gaz = self._gazetteer
         # an actor that is itself a place name ("Tripoli" for Libya's government) would vote
         # for its own reading: only the others hint
         hints = {a.country for a in doc.actors if a.country and key_of(a.text) not in gaz}
