@@ -79,6 +79,7 @@ class Grammar:
     reporting_verbs: frozenset[str]
     fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
+    domestic_place_types: frozenset[str]
     response_types: frozenset[str]
     receiving_verbs: frozenset[str]
     response_window: int
@@ -509,8 +510,10 @@ class SentenceCoder:
         return self._prep_before(self._noun_phrase_start(t.start)) is None
 
     def place_recipient(self, t: Trigger, actors: list[ActorMention | None]) -> ActorMention | None:
-        """A locative place in the trigger's clause, in a country other than the actor's."""
-        own = {a.country for a in actors if a is not None}
+        """A locative place in the trigger's clause, in a country other than the actor's (or
+        any country, for acts on a population: "imposed a curfew in Bangkok")."""
+        domestic = t.pattern.event_type in self.g.domestic_place_types
+        own = set() if domestic else {a.country for a in actors if a is not None}
         anchor = self.toks[t.start].start
         for place in sorted(self.places, key=lambda p: abs(p.span.start - anchor)):
             if place.country is None or place.country in own:
