@@ -80,6 +80,7 @@ class Grammar:
     fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
     domestic_place_types: frozenset[str]
+    compound_heads: frozenset[str]
     response_types: frozenset[str]
     receiving_verbs: frozenset[str]
     response_window: int
@@ -205,6 +206,11 @@ class SentenceCoder:
             j -= 1
         return j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs
 
+    def _modifies_a_document(self, end: int) -> bool:
+        """ "a defence cooperation agreement", "its extradition treaty": the noun names what
+        an agreement is about; signing or suspending the agreement is the event."""
+        return end < len(self.keys) and self.keys[end] in self.g.compound_heads
+
     def _plausible(self, p: Pattern, i: int) -> bool:
         start = self._noun_phrase_start(i)
         prev = self.keys[start - 1] if start > 0 else ""
@@ -236,6 +242,8 @@ class SentenceCoder:
                     continue  # a word of the phrase is nowhere in the sentence
                 used = self._match_rest(p, i)
                 if used is None or not (p.blocks_only or self._plausible(p, i)):
+                    continue
+                if p.kind == "noun" and self._modifies_a_document(used[-1] + 1):
                     continue
                 found.append(Trigger(p, i, used[-1] + 1, frozenset(used)))
         # Longest phrase first; then a word read as written ("killing" the noun) over a lemma
