@@ -276,11 +276,11 @@ class SentenceCoder:
 
     # ---------------------------------------------------------------- roles
     def _prep_before(self, start: int) -> str | None:
-        j = start - 1
+        j = self._before_count(start - 1)
         while j >= 0 and self.keys[j] in self.g.determiners:
             if self.keys[j] == "'s" and j - 1 in self.owner_start:
                 j = self.owner_start[j - 1]  # "between Afghanistan's Taliban": skip the possessor
-            j -= 1
+            j = self._before_count(j - 1)
         if j >= 0 and self.keys[j] in self.g.prepositions:
             return self.keys[j]
         return None
@@ -549,9 +549,28 @@ class SentenceCoder:
             )
         return None
 
+    def _before_count(self, j: int) -> int:
+        """The token before a count that ends at `j` ("to about 550 households", "killed at
+        least 81 people"), or `j` when none ends there."""
+        keys, i = self.keys, j
+        while i >= 0 and (
+            keys[i][:1].isdigit()
+            or (keys[i] in self.g.quantifiers and i + 1 < len(keys) and self._counting(i + 1))
+            or (keys[i] == "to" and i > 0 and keys[i - 1] == "up" and self._counting(i + 1))
+        ):
+            if keys[i] in ("least", "to") and i > 0 and keys[i - 1] in ("at", "up"):
+                i -= 1  # "at least", "up to"
+            i -= 1
+        return i if i < j and self._counting(i + 1) else j
+
+    def _counting(self, i: int) -> bool:
+        return self.keys[i][:1].isdigit() or self.keys[i] in self.g.quantifiers
+
     def _direct_object(self, end: int, a0: int) -> bool:
         """Only determiners and modifiers stand between the verb and the mention."""
         gap = self.keys[end:a0]
+        if gap[:2] in (["at", "least"], ["up", "to"]):
+            gap = gap[2:]
         return len(gap) <= 3 and all(
             w in self.g.determiners or w == "," or self._modifier(w) for w in gap
         )
