@@ -9,8 +9,10 @@ For each size a synthetic corpus of HTML pages is generated (`flashpoint generat
 
 * stages: the first --sample articles of the smallest corpus, read and coded in this process,
   CPU time per stage (read = file to Document, HTML extraction included; write = the store's
-  write and dedup), as articles/s and sentences/s; the same stages on a Dask LocalCluster with
-  --workers workers (CPU time measured inside the workers);
+  write and dedup), as articles/s and sentences/s; the same stages with the sample split
+  between --workers processes side by side (one per core: all sentences over the slower
+  process's CPU time, the rate on that many cores); and on a Dask LocalCluster with --workers
+  workers (CPU time measured inside the workers, summed);
 * end to end: `flashpoint ingest CORPUS --engine E --workers W` as a subprocess into a new store,
   wall time, CPU time and peak memory of its whole process tree (psutil samples every 0.2 s:
   summed RSS, and summed PSS, which counts shared pages once); the events table is hashed so
@@ -165,6 +167,43 @@ def local_stages(folder: Path, n: int, config: Config) -> dict[str, Any]:
         "events": sum(len(d.events) for d in coded),
         "repeat": REPEAT,
         "stages": _rates(seconds, len(coded), sentences),
+    }
+
+
+def _half_stages(docs: list[Document]) -> tuple[dict[str, float], int]:
+    """One worker of `parallel_stages`: CPU seconds per stage over its share."""
+    pipeline = Pipeline(Config())
+    for d in docs[:20]:
+        pipeline(d)
+    seconds, coded = _stage_seconds(pipeline, docs)
+    return seconds, sum(len(d.sentences) for d in coded)
+
+
+def parallel_stages(folder: Path, n: int, workers: int) -> dict[str, Any]:
+    """The stages on `workers` cores at once: the sample split between as many processes,
+    each timed in CPU seconds; a stage's rate is all sentences over the slowest worker's time
+    for it (the workers run side by side, one per core)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    docs, _ = _read_sample(folder, n)
+    shares = [docs[i::workers] for i in range(workers)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(_half_stages, shares))
+    wall = time.perf_counter() - start
+    slowest: dict[str, float] = {}
+    for seconds, _ in results:
+        for k, v in seconds.items():
+            slowest[k] = max(v, slowest.get(k, 0.0))
+    sentences = sum(s for _, s in results)
+    slowest["actors+code"] = max(r[0]["actors"] + r[0]["code"] for r in results)
+    slowest["all stages"] = max(sum(r[0].values()) for r in results)
+    return {
+        "workers": workers,
+        "articles": len(docs),
+        "sentences": sentences,
+        "wall_s": round(wall, 1),
+        "stages": _rates(slowest, len(docs), sentences),
     }
 
 
@@ -372,6 +411,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     titles = {
         "local": "Stages, local engine (one process, CPU time)",
+        "parallel": "Stages on 2 cores (the sample split between one process per core; rate = "
+        "all sentences over the slower process's CPU time)",
         "dask": "Stages on Dask workers (CPU time summed over the workers)",
     }
     for key, title in titles.items():
@@ -436,6 +477,14 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         v = local["stages"]["actors+code"]["sentences_per_s"]
         ok = v >= TARGETS["actors_code_sentences_per_s"]
         out.append(f"actors+code in one process: {v} sentences/s (target 5,000): {_ok(ok)}")
+    parallel = results.get("stages", {}).get("parallel")
+    if parallel:
+        v = parallel["stages"]["actors+code"]["sentences_per_s"]
+        ok = v >= TARGETS["actors_code_sentences_per_s"]
+        out.append(
+            f"actors+code on {parallel['workers']} cores: {v} sentences/s (target 5,000 on 2 "
+            f"cores): {_ok(ok)}"
+        )
     e2e = results.get("end_to_end", {})
     for _, r in sorted(e2e.items()):
         if r["engine"] != "dask" and r["articles"] >= 1000:
@@ -512,6 +561,8 @@ def main() -> None:
     if not args.no_stages:
         results.setdefault("stages", {})["local"] = local_stages(smallest, args.sample, Config())
         print("local stages done", flush=True)
+        results["stages"]["parallel"] = parallel_stages(smallest, args.sample, args.workers)
+        print("parallel stages done", flush=True)
         if "dask" in args.engines:
             results["stages"]["dask"] = dask_stages(smallest, args.sample, args.workers)
             print("dask stages done", flush=True)
