@@ -181,3 +181,57 @@ def test_an_existing_dask_cluster_is_used_by_its_address(corpus_dir: Path) -> No
             )
         )
     assert [_events(x) for x in remote] == [_events(x) for x in local]
+
+
+@pytest.fixture()
+def frequent_dedup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write every 4 articles and deduplicate every 8, so that a small corpus runs dedup
+    in the writer's thread many times while batches keep arriving."""
+    import flashpoint.engine.local as local
+
+    monkeypatch.setattr(local, "WRITE_EVERY", 4)
+    monkeypatch.setattr(local, "DEDUP_EVERY", 8)
+    monkeypatch.setattr(local, "BACKLOG_BATCHES", 2)
+
+
+@pytest.mark.usefixtures("frequent_dedup")
+def test_dedup_in_the_writers_thread_stores_what_local_stores(
+    mixed_corpus: Path, local_store: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "threaded.duckdb"
+    ingest(
+        list_inputs([str(mixed_corpus)], MAX),
+        db,
+        Config(),
+        engine="processes",
+        workers=2,
+        batch_size=2,
+    )
+    assert store_digest(db) == store_digest(local_store)
+
+
+@pytest.mark.usefixtures("frequent_dedup")
+def test_an_error_in_the_dedup_thread_stops_the_ingest(
+    mixed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashpoint.dedup import component
+
+    calls = {"n": 0}
+    real = component.Deduplicator.update
+
+    def failing(self: Any, store: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:  # the first runs before any batch; fail one in the thread
+            raise RuntimeError("dedup broke")
+        return real(self, store)
+
+    monkeypatch.setattr(component.Deduplicator, "update", failing)
+    with pytest.raises(RuntimeError, match="dedup broke"):
+        ingest(
+            list_inputs([str(mixed_corpus)], MAX),
+            tmp_path / "x.duckdb",
+            Config(),
+            engine="processes",
+            workers=2,
+            batch_size=2,
+        )

@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -104,6 +106,10 @@ DEDUP_GROWTH = 0.25
 STORE_MEMORY = "256MB"
 
 
+# With worker processes the writer deduplicates in a thread while it keeps taking coded
+# batches, so the workers never wait for dedup; batches wait (unwritten) up to this many.
+BACKLOG_BATCHES = 256
+
 KNOWN_LIMIT = 1_000_000  # stored ids handed to workers so they skip them; above: they code all
 
 
@@ -138,16 +144,20 @@ def ingest(
     run = uuid.uuid4().hex
     with Store(store_path) as store:
         store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
-        writer = _Writer(store, dedup, report)
+        writer = _Writer(store, dedup, report, background=engine != "local")
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
-        with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
-            runner.share(run, _stored_ids(store))
-            work = ((None, (config, b, version, cap, run)) for b in batches(items, batch_size))
-            for _, coded in in_order(runner, code_work, work):
-                writer.add(coded)
-                if on_progress:
-                    on_progress(report)
+        try:
+            with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
+                runner.share(run, _stored_ids(store))
+                work = ((None, (config, b, version, cap, run)) for b in batches(items, batch_size))
+                for _, coded in in_order(runner, code_work, work):
+                    writer.add(coded)
+                    if on_progress:
+                        on_progress(report)
+        except BaseException:
+            writer.abandon()  # the store closes next: let a running dedup update end first
+            raise
         writer.finish()
         report.canonical_events = int(store.scalar("SELECT count(*) FROM canonical_events"))
     return report
@@ -165,16 +175,36 @@ class _Writer:
     writes every `WRITE_EVERY` articles in one transaction and deduplicates at growing
     intervals (dedup does not depend on how articles are batched) and at the end."""
 
-    def __init__(self, store: Any, dedup: Any, report: IngestReport) -> None:
+    def __init__(
+        self, store: Any, dedup: Any, report: IngestReport, *, background: bool = False
+    ) -> None:
         self.store, self.dedup, self.report = store, dedup, report
         self.stored = int(store.scalar("SELECT count(*) FROM articles"))
         self.pending: set[str] = set()  # ids coded and kept, not written yet
         self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
         self.rejects: list[Reject] = []
         self.undeduplicated = 0
+        self.background = background
+        self.backlog: deque[Any] = deque()  # batches taken while dedup runs in its thread
+        self.dedup_run: _DedupThread | None = None
 
     def add(self, coded: Any) -> None:
-        """`coded` is a `runners.CodedBatch`."""
+        """`coded` is a `runners.CodedBatch`. While a dedup update runs in its thread the
+        store is left alone: batches wait in the backlog, in order."""
+        self.backlog.append(coded)
+        self._drain()
+
+    def _drain(self, *, wait: bool = False) -> None:
+        """Take the backlog in order until a dedup thread runs (or to the end, waiting for
+        it, when `wait` or when the backlog is full)."""
+        while self.backlog:
+            busy = self.dedup_run is not None and self.dedup_run.is_alive()
+            if busy and not wait and len(self.backlog) < BACKLOG_BATCHES:
+                return
+            self._join_dedup()
+            self._take(self.backlog.popleft())
+
+    def _take(self, coded: Any) -> None:
         ids = [i for i in coded.order if isinstance(i, str)]
         self.report.read += len(ids)
         known = self.store.known_articles(ids)
@@ -200,6 +230,7 @@ class _Writer:
     def flush(self) -> None:
         from .rows import concat_tables
 
+        self._join_dedup()  # the store is never written while dedup reads it
         if self.parts:
             self.store.write_tables(concat_tables(self.parts))
         self.undeduplicated += len(self.pending)
@@ -208,14 +239,49 @@ class _Writer:
         self.store.record_rejects(self.rejects)
         self.rejects = []
         if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
-            self.dedup.update(self.store)
             self.undeduplicated = 0
+            if self.background:
+                self.dedup_run = _DedupThread(self.dedup, self.store)
+                self.dedup_run.start()
+            else:
+                self.dedup.update(self.store)
+
+    def _join_dedup(self) -> None:
+        if self.dedup_run is not None:
+            self.dedup_run.join()
+            error, self.dedup_run = self.dedup_run.error, None
+            if error is not None:
+                raise error
+
+    def abandon(self) -> None:
+        """Wait for a running dedup update, keeping quiet about its error (another one is on
+        its way); what was not written is coded again by the next run."""
+        if self.dedup_run is not None:
+            self.dedup_run.join()
+            self.dedup_run = None
 
     def finish(self) -> None:
+        self._drain(wait=True)
         self.flush()
+        self._join_dedup()
         if self.undeduplicated:
             self.dedup.update(self.store)
             self.undeduplicated = 0
+
+
+class _DedupThread(threading.Thread):
+    """One dedup update off the writer's path; its error is raised by the writer on join."""
+
+    def __init__(self, dedup: Any, store: Any) -> None:
+        super().__init__(name="flashpoint-dedup", daemon=True)
+        self.dedup, self.store = dedup, store
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.dedup.update(self.store)
+        except BaseException as exc:  # handed to the writer, which raises it
+            self.error = exc
 
 
 def _only(tables: dict[str, Any], ids: set[str]) -> dict[str, Any]:
