@@ -291,6 +291,7 @@ def end_to_end(folder: Path, size: int, engine: str, workers: int, workdir: Path
         "processes": stats.peak_processes,
         **found,
         "when": dt.datetime.now().isoformat(timespec="seconds"),
+        "commit": _commit(),
     }
 
 
@@ -372,6 +373,20 @@ def dictionary_scan(folder: Path, n: int, scales: list[int]) -> list[dict[str, A
 
 
 # ----------------------------------------------------------------------------- report
+def _commit() -> str:
+    """The code measured: the checkout's commit, marked when files differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src")
+    return f"{head}{'+changes' if dirty else ''}" if head else "unknown"
+
+
 def _machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -433,8 +448,8 @@ def markdown(results: dict[str, Any]) -> str:
             "## End to end: HTML files to DuckDB (`flashpoint ingest`)",
             "",
             "| engine | workers | articles | wall s | articles/s | sentences/s | CPU ms/article "
-            "| peak RSS MiB | peak PSS MiB | processes | events | events md5 |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| peak RSS MiB | peak PSS MiB | processes | events | events md5 | commit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for key in sorted(e2e, key=lambda k: (int(k.split(":")[1]), k)):
             r = e2e[key]
@@ -442,7 +457,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | "
                 f"{r['articles_per_s']} | {r['sentences_per_s']} | {r['cpu_ms_per_article']} | "
                 f"{r['peak_rss_mib']} | {r['peak_pss_mib']} | {r['processes']} | {r['events']} "
-                f"| `{r['events_md5'][:12]}` |"
+                f"| `{r['events_md5'][:12]}` | {r.get('commit', '')} |"
             )
         lines.append("")
     growth = results.get("growth", [])
