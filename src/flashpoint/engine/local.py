@@ -104,11 +104,6 @@ DEDUP_GROWTH = 0.25
 # DuckDB's cache may take most of the machine's memory by default; the writer's working set
 # is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit.
 STORE_MEMORY = "256MB"
-# DuckDB checkpoints whenever its write-ahead log passes a threshold (16 MB by default), and a
-# checkpoint rewrites the tables' indexes whole: on a growing store that made the writes
-# quadratic. The writer checkpoints after each dedup update instead, at growing intervals like
-# the updates themselves; the threshold only bounds the log if updates are far apart.
-CHECKPOINT_WAL = "1GB"
 
 
 # With worker processes the writer deduplicates in a thread while it keeps taking coded
@@ -149,7 +144,6 @@ def ingest(
     run = uuid.uuid4().hex
     with Store(store_path) as store:
         store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
-        store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_WAL}'")
         writer = _Writer(store, dedup, report, background=engine != "local")
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
@@ -250,7 +244,7 @@ class _Writer:
                 self.dedup_run = _DedupThread(self.dedup, self.store)
                 self.dedup_run.start()
             else:
-                _update(self.dedup, self.store)
+                self.dedup.update(self.store)
 
     def _join_dedup(self) -> None:
         if self.dedup_run is not None:
@@ -271,14 +265,8 @@ class _Writer:
         self.flush()
         self._join_dedup()
         if self.undeduplicated:
-            _update(self.dedup, self.store)
+            self.dedup.update(self.store)
             self.undeduplicated = 0
-
-
-def _update(dedup: Any, store: Any) -> None:
-    """Bring dedup up to date, then write what changed since the last checkpoint to the file."""
-    dedup.update(store)
-    store.con.execute("CHECKPOINT")
 
 
 class _DedupThread(threading.Thread):
@@ -291,7 +279,7 @@ class _DedupThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            _update(self.dedup, self.store)
+            self.dedup.update(self.store)
         except BaseException as exc:  # handed to the writer, which raises it
             self.error = exc
 
