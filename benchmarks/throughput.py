@@ -519,10 +519,12 @@ def verdicts(results: dict[str, Any]) -> list[str]:
                 base = e2e.get(f"{other}:{r['articles']}")
                 if base:
                     share = r["articles_per_s"] / base["articles_per_s"]
-                    same = r["events_md5"] == base["events_md5"]
+                    same = _ok(r["events_md5"] == base["events_md5"])
+                    if r.get("commit") != base.get("commit"):
+                        same = f"not comparable (commits {r.get('commit')}, {base.get('commit')})"
                     out.append(
                         f"dask vs {other} at {r['articles']}: {share:.0%} of its throughput "
-                        f"(target 80%): {_ok(share >= 0.8)}; same events: {_ok(same)}"
+                        f"(target 80%): {_ok(share >= 0.8)}; same events: {same}"
                     )
     for g in results.get("growth", []):
         if g["to"] >= 100_000:
