@@ -107,7 +107,9 @@ class EventScores:
         for g in gold:
             if g.event_type is None:
                 continue
-            hit = next((e for e in unmatched if e.event_type == g.event_type), None)
+            same = [e for e in unmatched if e.event_type == g.event_type]
+            # of several of its type, the one whose roles agree best (first on a tie)
+            hit = max(same, key=lambda e: self._agreement(g, e), default=None)
             prf = self.per_type.setdefault(g.event_type, PRF())
             if hit is None:
                 prf.fn += 1
@@ -121,6 +123,13 @@ class EventScores:
         for e in unmatched:
             self.per_type.setdefault(e.event_type, PRF()).fp += 1
             self.confusion[(NONE, e.event_type)] += 1
+
+    @staticmethod
+    def _agreement(g: GoldEvent, e: Event) -> int:
+        return sum(
+            gold is not None and participant_matches(gold, value)
+            for gold, value in ((g.actor, e.actor), (g.recipient, e.recipient))
+        )
 
     def _roles(self, g: GoldEvent, e: Event) -> None:
         for role, gold_value, value in (
