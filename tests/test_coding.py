@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from flashpoint.model import Event
+from flashpoint.model import Document, Event
+from flashpoint.pipeline import Config, Pipeline
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "coding.yaml").read_text("utf-8"))
 
@@ -24,6 +25,7 @@ def matches(e: Event, want: dict[str, Any]) -> bool:
         "type": e.event_type,
         "mode": e.mode,
         "modality": e.modality.value,
+        "cameo": e.cameo,
     }
     for key, value in checks.items():
         if key in want and want[key] != value:
@@ -42,10 +44,24 @@ def describe(events: tuple[Event, ...]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])
-def test_coding_cases(case: dict[str, Any], code_text: Any) -> None:
+@pytest.fixture(scope="module")
+def cameo_pipeline() -> Pipeline:
+    return Pipeline(Config(conventions="cameo"))
+
+
+def _id(case: dict[str, Any]) -> str:
+    return ("[cameo] " if case.get("conventions") == "cameo" else "") + case["text"][:50]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_coding_cases(case: dict[str, Any], code_text: Any, cameo_pipeline: Pipeline) -> None:
     published = dt.date.fromisoformat(str(case.get("date", "2023-03-08")))
-    doc = code_text(case["text"], published)
+    if case.get("conventions") == "cameo":
+        doc = cameo_pipeline(
+            Document(id="case", text=case["text"], origin="case", fmt="text", published=published)
+        )
+    else:
+        doc = code_text(case["text"], published)
     for want in case.get("events", []):
         assert any(matches(e, want) for e in doc.events), (want, describe(doc.events))
     for unwanted in case.get("absent", []):

@@ -55,6 +55,28 @@ def test_petrarch_records_are_read_without_the_parse(tmp_path: Path) -> None:
     assert report["events"]["per_type"]["ASSAULT"]["tp"] == 1
 
 
+MEETING = """<Sentences>
+<Sentence date="20230308" id="M1" evaluate="true">
+<EventCoding eventcode="040" sourcecode="BRA" targetcode="IND" />
+<EventCoding eventcode="040" sourcecode="IND" targetcode="BRA" />
+<Text>Brazil and India met in Brasilia.</Text>
+</Sentence>
+</Sentences>
+"""
+
+
+def test_petrarch_gold_is_scored_under_cameo_conventions(tmp_path: Path) -> None:
+    """Directed CAMEO dyads: a meeting is an event each way; PLOVER's figure is shown beside."""
+    path = tmp_path / "meeting.xml"
+    path.write_text(MEETING, "utf-8")
+    report = evaluate(path)
+    assert report["conventions"] == "cameo"
+    assert report["cameo_root"]["tp"] == 2 and report["cameo_root"]["fn"] == 0
+    assert report["cameo_root_plover"]["tp"] == 1 and report["cameo_root_plover"]["fn"] == 1
+    forced = evaluate(path, conventions="plover")
+    assert forced["conventions"] == "plover" and forced["cameo_root"]["tp"] == 1
+
+
 def test_conll_spans_and_role_scores(tmp_path: Path) -> None:
     path = tmp_path / "roles.conll"
     path.write_text(CONLL, "utf-8")

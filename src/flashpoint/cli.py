@@ -35,10 +35,20 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def _config(
-    date: str | None, data_dir: Path | None, stages: str | None, max_bytes: int = 20_000_000
+    date: str | None,
+    data_dir: Path | None,
+    stages: str | None,
+    max_bytes: int = 20_000_000,
+    conventions: str = "plover",
 ) -> Config:
     names = tuple(s.strip() for s in stages.split(",")) if stages else DEFAULT_STAGES
-    return Config(stages=names, data_dir=data_dir, default_date=date, max_bytes=max_bytes)
+    return Config(
+        stages=names,
+        data_dir=data_dir,
+        default_date=date,
+        max_bytes=max_bytes,
+        conventions=conventions,
+    )
 
 
 def _read(inputs: tuple[str, ...], max_bytes: int) -> Iterator[Document | Reject]:
@@ -78,6 +88,15 @@ common_options = [
     ),
 ]
 
+conventions_option = click.option(
+    "--conventions",
+    type=click.Choice(["plover", "cameo"]),
+    default="plover",
+    show_default=True,
+    help="cameo: code as CAMEO data sets (PETRARCH, Phoenix) do: joint acts both ways, "
+    "reported attacks as accusations, intent to use force as threats (docs/coding.md).",
+)
+
 
 db_option = click.option(
     "--db",
@@ -89,7 +108,7 @@ db_option = click.option(
 
 
 def with_common(f: Any) -> Any:
-    for option in reversed(common_options):
+    for option in reversed([*common_options, conventions_option]):
         f = option(f)
     return f
 
@@ -123,6 +142,7 @@ def code(
     data_dir: Path | None,
     stages: str | None,
     max_bytes: int,
+    conventions: str,
     fmt: str,
     all_modalities: bool,
     engine: str,
@@ -132,7 +152,7 @@ def code(
     """Code files, folders or stdin (-) and print the events; nothing is stored."""
     from .engine import code_stream
 
-    config = _config(date, data_dir, stages, max_bytes)
+    config = _config(date, data_dir, stages, max_bytes, conventions)
     _pipeline(config)  # fail early on a bad stage list
     events = []
     rejected = 0
@@ -234,6 +254,7 @@ def ingest(
     data_dir: Path | None,
     stages: str | None,
     max_bytes: int,
+    conventions: str,
     batch_size: int,
     quiet: bool,
     engine: str,
@@ -246,7 +267,7 @@ def ingest(
     from .engine import ingest as run_ingest
     from .engine.sources import list_inputs
 
-    config = _config(date, data_dir, stages, max_bytes)
+    config = _config(date, data_dir, stages, max_bytes, conventions)
     _pipeline(config)  # fail early on a bad stage list
     columns = (
         SpinnerColumn(),
@@ -479,6 +500,13 @@ def dedup(db: Path, data_dir: Path | None, rebuild: bool) -> None:
     help="YAML of minimum scores; exit 1 when any score is below its floor.",
 )
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--conventions",
+    type=click.Choice(["auto", "plover", "cameo"]),
+    default="auto",
+    show_default=True,
+    help="Coding conventions; auto: cameo for PETRARCH gold (CAMEO-coded), plover for the rest.",
+)
 def eval_command(
     gold: tuple[Path, ...],
     fmt: str,
@@ -486,6 +514,7 @@ def eval_command(
     limit: int | None,
     floors: Path | None,
     data_dir: Path | None,
+    conventions: str,
 ) -> None:
     """Score the coder against gold files (ours, PETRARCH XML, quad TSV, role CoNLL), and the
     geoparser and date resolver against place and date gold (with their baselines)."""
@@ -493,7 +522,8 @@ def eval_command(
     from .evaluate.report import check_floors, print_report
 
     config = Config(data_dir=data_dir)
-    reports = [evaluate(p, None if fmt == "auto" else fmt, config, limit) for p in gold]
+    chosen = None if conventions == "auto" else conventions
+    reports = [evaluate(p, None if fmt == "auto" else fmt, config, limit, chosen) for p in gold]
     if as_json:
         click.echo(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
     else:
@@ -512,13 +542,14 @@ def eval_command(
 @click.argument("sentence")
 @click.option("--date", callback=_iso_date, help="Publication date (YYYY-MM-DD); default today.")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
-def explain(sentence: str, date: str | None, data_dir: Path | None) -> None:
+@conventions_option
+def explain(sentence: str, date: str | None, data_dir: Path | None, conventions: str) -> None:
     """Show how a sentence is coded: actors, places, times, triggers, roles, modality."""
     from .evaluate.gold import GoldItem
     from .evaluate.score import GoldCoder
 
     day = dt.date.fromisoformat(date) if date else dt.date.today()
-    coder = GoldCoder(Config(data_dir=data_dir))
+    coder = GoldCoder(Config(data_dir=data_dir, conventions=conventions))
     doc = coder.document(GoldItem(id="explain", text=sentence, date=day))
     out = _out()
     out.print(f"[bold]{escape(sentence)}[/bold]  (published {day})", highlight=False)

@@ -32,6 +32,7 @@ class Config:
     default_date: str | None = None  # ISO date used when a document has no publication date
     max_bytes: int = 20_000_000
     provided: tuple[str, ...] = ()  # fields input documents already carry (e.g. "blocks")
+    conventions: str = "plover"  # or "cameo": code as CAMEO data sets do (coding/conventions.py)
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -53,12 +53,31 @@ def find_matches(d: ActorDictionary, toks: list[Token], lowercase_text: bool) ->
         if start < i:
             continue  # inside the phrase matched before
         length, entries = found[start]
+        if _outgrown(found, keys, start, length, function):
+            continue  # "the Syrian Observatory for Human Rights": the longer name wins
         toks_in = toks[start : start + length]
         ok = [e for e in entries if _case_ok(e, toks_in, lowercase_text, function)]
         if ok:
             out.append(Match(start, start + length, min(ok, key=lambda e: PRIORITY[e.kind])))
             i = start + length
     return out
+
+
+def _outgrown(
+    found: dict[int, tuple[int, list[Entry]]],
+    keys: list[str],
+    start: int,
+    length: int,
+    function: frozenset[str],
+) -> bool:
+    """A longer phrase starts after only function words of this one and ends beyond it."""
+    for later in range(start + 1, start + length):
+        if keys[later - 1] not in function:
+            return False
+        other = found.get(later)
+        if other is not None and later + other[0] > start + length and other[0] > length:
+            return True
+    return False
 
 
 class _Composer:

@@ -42,6 +42,7 @@ from ..text.tokens import (
     verb_lemma,
     word_forms_of,
 )
+from .conventions import CONVENTIONS, apply_cameo, load_conventions
 from .modality import ModalityCues, clause_start, load_modality, modality_of, refusal_of
 from .ontology import Ontology, load_ontology
 from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
@@ -72,6 +73,7 @@ class Grammar:
     other_force_modes: frozenset[str]
     reciprocal_types: frozenset[str]
     reciprocal_cameo: frozenset[str]
+    object_pronouns: frozenset[str]
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
     embedding_window: int
@@ -98,6 +100,9 @@ def _grammar(path: Path, mtime: float) -> Grammar:
 def load_grammar(config: Config) -> Grammar:
     path = data_path(config, "coding/grammar.yaml")
     return _grammar(path, path.stat().st_mtime)
+
+
+Pair = tuple[ActorMention | None, ActorMention | None]  # an actor and its recipient
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +139,10 @@ class SentenceCoder:
         places: list[PlaceMention] | None = None,
         locative_preps: frozenset[str] = frozenset(),
         forms: list[frozenset[str]] | None = None,
+        directed_pairs: bool = False,
     ) -> None:
         self.places = places or []
+        self.directed_pairs = directed_pairs  # CAMEO conventions: joint acts go both ways
         self.locative_preps = locative_preps
         self.toks, self.g, self.cues, self.patterns = toks, grammar, cues, patterns
         self.block = block
@@ -625,7 +632,16 @@ class SentenceCoder:
         j = t.start - 1
         while j >= 0 and (self.keys[j] in self.g.passive_skips or self.keys[j].endswith("ly")):
             j -= 1
-        return j >= 0 and self.keys[j] in self.g.be_forms
+        if j >= 0 and self.keys[j] in self.g.be_forms:
+            return True
+        # "victims killed by police": a lone participle right after a party, with an agent
+        # named by "by" right after it
+        by = (
+            t.end == t.start + 1
+            and t.end < len(self.keys)
+            and self.keys[t.end] == self.g.agent_marker
+        )
+        return by and t.start - 1 in self.owner_start and self.agent_after_by(t) is not None
 
     def roles(
         self, t: Trigger
@@ -851,14 +867,15 @@ class SentenceCoder:
                 t = replace(t, pattern=pattern)
                 how = [*how, f"refusal: a refused {t.pattern.id.split('.')[0]} act is a REJECT"]
                 modality = Modality.ASSERTED
-            if len(actors) > 1 and recipients == [None] and self._reciprocal(t):
-                ordered = sorted((a for a in actors if a), key=lambda a: a.span.start)
-                if self._each_other(t):
-                    actors, recipients = [ordered[0], ordered[1]], [ordered[1], ordered[0]]
-                    how = [*how, "joint actors acting on each other: one event each way"]
-                else:
-                    actors, recipients = [ordered[0]], [ordered[1]]
-                    how = [*how, "joint actors: the first acts on the second"]
+            pairs = [(a, r) for a in actors for r in recipients]
+            if (
+                len(actors) > 1
+                and recipients == [None]
+                and self._reciprocal(t)
+                and not self._pronoun_object(t)
+            ):
+                pairs, why = self._joint_pairs(t, [a for a in actors if a])
+                how = [*how, why]
             if (
                 actors == [None]
                 and len(recipients) > 1
@@ -866,9 +883,9 @@ class SentenceCoder:
                 and recipients[0] is not None
                 and self._prep_before(self.span_of[id(recipients[0])][0]) == "between"
             ):
-                actors, recipients = [recipients[0]], [recipients[1]]
-                how = [*how, "talks between A and B: A acts on B"]
-            for actor in actors:
+                pairs, why = self._joint_pairs(t, [r for r in recipients[:2] if r])
+                how = [*how, f"talks between A and B: {why}"]
+            for actor, recipient in pairs:
                 if (
                     actor is not None
                     and actor.sector
@@ -876,16 +893,29 @@ class SentenceCoder:
                     and (actor.sector not in t.pattern.actor_sectors)
                 ):
                     continue
-                for recipient in recipients:
-                    if actor is None and recipient is None and not self._may_take_place(t):
-                        continue
-                    if recipient is None and t.pattern.needs_recipient:
-                        continue
-                    if actor is not None and recipient is not None and actor.code == recipient.code:
-                        continue
-                    out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
+                if actor is None and recipient is None and not self._may_take_place(t):
+                    continue
+                if recipient is None and t.pattern.needs_recipient:
+                    continue
+                if actor is not None and recipient is not None and actor.code == recipient.code:
+                    continue
+                out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
         placed = [self._with_place_recipient(d) for d in merge_drafts(out)]
         return [d for d in placed if d.actor is not None or d.recipient is not None]
+
+    def _pronoun_object(self, t: Trigger) -> bool:
+        return t.end < len(self.keys) and self.keys[t.end] in self.g.object_pronouns
+
+    def _joint_pairs(self, t: Trigger, parties: list[ActorMention]) -> tuple[list[Pair], str]:
+        """Joint parties of a reciprocal act, in text order: every ordered pair when acts are
+        directed both ways (CAMEO conventions, "each other"), else every pair once, the
+        earlier acting on the later."""
+        ordered = sorted(parties, key=lambda a: a.span.start)
+        if self.directed_pairs or self._each_other(t):
+            pairs: list[Pair] = [(a, b) for a in ordered for b in ordered if a is not b]
+            return pairs, "joint actors acting on each other: one event each way"
+        once: list[Pair] = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+        return once, "joint actors: each acts on those named after it"
 
     def _may_take_place(self, t: Trigger) -> bool:
         return t.pattern.event_type in self.g.place_recipient_types and self._reported_as_happening(
@@ -1021,6 +1051,13 @@ class DocumentCoder:
         self.cues = load_modality(config)
         self.grammar = load_grammar(config)
         self.ontology: Ontology = load_ontology(config)
+        if config.conventions not in CONVENTIONS:
+            raise ValueError(
+                f"unknown conventions {config.conventions!r} (known: {', '.join(CONVENTIONS)})"
+            )
+        self.conventions = (
+            load_conventions(config, self.ontology) if config.conventions == "cameo" else None
+        )
         comp = load_actor_dictionary(config).composition
         self.locative = comp.locative_preps if comp else frozenset()
 
@@ -1076,11 +1113,13 @@ class DocumentCoder:
             places,
             self.locative,
             forms,
+            directed_pairs=bool(self.conventions and self.conventions.directed_pairs),
         )
+        drafts = sc.drafts()
+        if self.conventions is not None:
+            drafts = apply_cameo(sc, drafts, self.conventions, self.ontology)
         sentence_text = s.span.text(doc.text)
-        return [
-            self._event(doc, s, sentence_text, toks, d, times, places, focus) for d in sc.drafts()
-        ]
+        return [self._event(doc, s, sentence_text, toks, d, times, places, focus) for d in drafts]
 
     def _may_trigger(self, toks: list[Token], forms: list[frozenset[str]] | None = None) -> bool:
         """Cheap and necessary for a trigger: a pattern starts at some word and each of its

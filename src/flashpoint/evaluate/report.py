@@ -28,11 +28,16 @@ def print_report(report: dict[str, Any], out: Console) -> None:
     if "events" in report:
         _print_events(report["events"], out)
     if "cameo_root" in report:
-        r = report["cameo_root"]
-        out.print(
-            f"CAMEO root codes: precision {r['precision']:.3f}, recall {r['recall']:.3f}, "
-            f"F1 {r['f1']:.3f} (tp {r['tp']}, fp {r['fp']}, fn {r['fn']})"
-        )
+        conventions = report.get("conventions", "plover")
+        other = "plover" if conventions == "cameo" else "cameo"
+        for key, name in (("cameo_root", conventions), (f"cameo_root_{other}", other)):
+            if key in report:
+                r = report[key]
+                out.print(
+                    f"CAMEO root codes ({name} conventions): precision {r['precision']:.3f}, "
+                    f"recall {r['recall']:.3f}, F1 {r['f1']:.3f} "
+                    f"(tp {r['tp']}, fp {r['fp']}, fn {r['fn']})"
+                )
     if "quad" in report:
         q = report["quad"]
         out.print(f"Quad class: accuracy {q['accuracy']:.3f}, macro-F1 {q['macro_f1']:.3f}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,21 @@ def where_when_format(path: Path) -> str | None:
     return None
 
 
+def conventions_for(fmt: str, conventions: str | None) -> str:
+    """`auto` (None): PETRARCH gold is CAMEO-coded, so it is scored under CAMEO conventions;
+    every other gold file under PLOVER's."""
+    return conventions or ("cameo" if fmt == "petrarch" else "plover")
+
+
 def evaluate(
-    path: Path, fmt: str | None = None, config: Config | None = None, limit: int | None = None
+    path: Path,
+    fmt: str | None = None,
+    config: Config | None = None,
+    limit: int | None = None,
+    conventions: str | None = None,
 ) -> dict[str, Any]:
     fmt = fmt or where_when_format(path) or detect_format(path)
-    config = config or Config()
+    config = replace(config or Config(), conventions=conventions_for(fmt, conventions))
     if fmt == "places":
         from .places import evaluate_places
 
@@ -70,9 +81,20 @@ def evaluate(
     if fmt in ("jsonl", "petrarch"):
         report["events"] = events.as_dict()
     if fmt == "petrarch":
+        report["conventions"] = config.conventions
         report["cameo_root"] = roots.as_dict()
+        other = "plover" if config.conventions == "cameo" else "cameo"
+        report[f"cameo_root_{other}"] = cameo_roots(items, replace(config, conventions=other))
     if fmt == "quad":
         report["quad"] = quad.as_dict()
     if fmt == "conll":
         report["roles"] = roles.as_dict()
     return report
+
+
+def cameo_roots(items: list[GoldItem], config: Config) -> dict[str, Any]:
+    """CAMEO root scores of `items` coded with `config` (the other conventions, for comparison)."""
+    coder, roots = GoldCoder(config), CameoRootScores()
+    for item in items:
+        roots.add(item.events, [e for e in coder(item) if e.modality != Modality.NEGATED])
+    return roots.as_dict()
