@@ -223,6 +223,8 @@ class SentenceCoder:
         prev = self.keys[start - 1] if start > 0 else ""
         if p.kind == "verb" and prev in self.g.determiners:
             return False  # "the attack", "a larger, more deadly assault": a noun reading
+        if p.kind == "verb" and self._compound_noun(start):
+            return False  # "a mortar bomb", "the car bomb": a noun reading
         if p.kind == "noun" and (
             prev == "to" or (prev in self.g.be_forms and self.keys[i].endswith("ing"))
         ):
@@ -234,6 +236,18 @@ class SentenceCoder:
             and self.block != BlockKind.HEADLINE
             and not tok.text.isupper()
             and self.keys[i - 1] not in ("“", '"', "‘")
+        )
+
+    def _compound_noun(self, i: int) -> bool:
+        """An uninflected word after a determiner and a plain word that names no party."""
+        word = self.keys[i]
+        return (
+            i >= 2
+            and self.keys[i - 2] in self.g.determiners
+            and i - 1 not in self.in_actor
+            and self.keys[i - 1].isalpha()
+            and not {word, self.keys[i - 1]} & self.g.prepositions
+            and verb_lemma(word) == word
         )
 
     def triggers(self) -> list[Trigger]:
