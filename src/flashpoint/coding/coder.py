@@ -225,6 +225,8 @@ class SentenceCoder:
             return False  # "the attack", "a larger, more deadly assault": a noun reading
         if p.kind == "verb" and self._compound_noun(start):
             return False  # "a mortar bomb", "the car bomb": a noun reading
+        if p.kind == "verb" and self._noun_after_preposition(start):
+            return False  # "bans on travel", "calls for aid": a noun reading
         if p.kind == "noun" and (
             prev == "to" or (prev in self.g.be_forms and self.keys[i].endswith("ing"))
         ):
@@ -237,6 +239,12 @@ class SentenceCoder:
             and not tok.text.isupper()
             and self.keys[i - 1] not in ("“", '"', "‘")
         )
+
+    def _noun_after_preposition(self, i: int) -> bool:
+        """An uninflected word right after a preposition other than "to" ("on travel")."""
+        word = self.keys[i]
+        prev = self.keys[i - 1] if i > 0 else ""
+        return prev in self.g.prepositions and prev != "to" and verb_lemma(word) == word
 
     def _compound_noun(self, i: int) -> bool:
         """An uninflected word after a determiner and a plain word that names no party."""
