@@ -297,7 +297,8 @@ def make_article(
 def _rewrite(base: Article, index: int, rng: random.Random, vocab: Vocabulary) -> Article:
     """Another outlet's copy of a recent article: new headline prefix, a paragraph more or less."""
     paragraphs = list(base.paragraphs)
-    if len(paragraphs) > 3 and rng.random() < 0.5:
+    # a copy of a copy stays within one paragraph of the 5-15 of an original
+    if len(paragraphs) >= 16 or (len(paragraphs) > 4 and rng.random() < 0.5):
         paragraphs.pop(rng.randrange(1, len(paragraphs)))
     else:
         a, b = rng.sample(vocab.countries, 2)
