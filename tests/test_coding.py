@@ -33,6 +33,10 @@ def matches(e: Event, want: dict[str, Any]) -> bool:
     for role in ("actor", "recipient"):
         if role in want and want[role] not in _who(e, role):
             return False
+    if "recipient_text" in want and (
+        e.recipient is None or e.recipient.text != want["recipient_text"]
+    ):
+        return False
     return True
 
 

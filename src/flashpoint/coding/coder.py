@@ -37,9 +37,12 @@ from ..pipeline import Config, Stage, data_path, register_stage
 from ..text.tokens import (
     Token,
     is_modifier_word,
+    can_be_noun,
     is_participle,
+    noun_lemma,
     tokenize,
     verb_lemma,
+    verb_only,
     word_forms_of,
 )
 from .conventions import CONVENTIONS, apply_cameo, load_conventions
@@ -74,6 +77,10 @@ class Grammar:
     reciprocal_types: frozenset[str]
     reciprocal_cameo: frozenset[str]
     object_pronouns: frozenset[str]
+    phrase_recipient_types: frozenset[str]
+    phrase_recipient_max: int
+    instrument_nouns: frozenset[str]
+    phrase_breaks: frozenset[str]
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
     embedding_window: int
@@ -922,8 +929,88 @@ class SentenceCoder:
                 if actor is not None and recipient is not None and actor.code == recipient.code:
                     continue
                 out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
-        placed = [self._with_place_recipient(d) for d in merge_drafts(out)]
+        placed = [
+            self._with_phrase_recipient(self._with_place_recipient(d)) for d in merge_drafts(out)
+        ]
         return [d for d in placed if d.actor is not None or d.recipient is not None]
+
+    def _with_phrase_recipient(self, d: Draft) -> Draft:
+        """After merging and places: an act with no recipient acts on the noun phrase after it."""
+        if (
+            d.actor is None  # an act with no party at all stays no event
+            or d.recipient is not None
+            or d.trigger.pattern.event_type not in self.g.phrase_recipient_types
+        ):
+            return d
+        phrase = self.object_phrase(d.trigger)
+        if phrase is None or d.actor.span == phrase.span:
+            return d
+        return replace(
+            d,
+            recipient=phrase,
+            how=(*d.how, f"recipient: the phrase {phrase.text!r} (no party named)"),
+        )
+
+    def object_phrase(self, t: Trigger) -> ActorMention | None:
+        """The noun phrase right after the trigger, or after one of its recipient prepositions:
+        determiners, then words up to a preposition, punctuation, a verb or a party."""
+        if self.is_passive(t) or (t.pattern.kind == "noun" and not self._after_light_verb(t.start)):
+            return None
+        i = t.end
+        if i < len(self.keys) and self.keys[i] in t.pattern.recipient_preps:
+            i += 1
+            if (
+                self.keys[i - 1] == "to"
+                and i < len(self.keys)
+                and verb_lemma(self.keys[i]) == self.keys[i]
+            ):
+                return None  # "appealed to release": an infinitive, not a party
+        elif t.pattern.kind == "noun":
+            return None  # "launched an assault": only a preposition leads to its target
+        first = i
+        while i < len(self.keys) and self.keys[i] in self.g.determiners:
+            i += 1
+        start, end = i, i
+        while (
+            end < len(self.keys)
+            and end - start < self.g.phrase_recipient_max
+            and self._phrase_word(end)
+        ):
+            end += 1
+        if (
+            end == start
+            or self.keys[start] == "-"
+            or end < len(self.keys)
+            and self.keys[end] in ("'s", "-")
+        ):
+            return None  # nothing, or part of a longer word ("explosives-laden")
+        head, tok = self.keys[end - 1], self.toks[end - 1]
+        if noun_lemma(head) in self.g.instrument_nouns or head in self.g.instrument_nouns:
+            return None
+        if head in self.g.quantifiers or not (can_be_noun(head) or tok.text[:1].isupper()):
+            return None  # "a peaceful", "more than a hundred": no noun to act on
+        span = Span(self.toks[first].start, self.toks[end - 1].end)
+        text = " ".join(tok.text for tok in self.toks[first:end])
+        return ActorMention(
+            sentence_index=-1,
+            span=span,
+            text=text,
+            code="UNK",
+            country=None,
+            sector=None,
+            name=text,
+            entry="phrase",
+        )
+
+    def _phrase_word(self, i: int) -> bool:
+        word = self.keys[i]
+        if i in self.in_actor or word in self.g.phrase_breaks or word in self.g.prepositions:
+            return False
+        if word in self.g.recipient_stops or word in self.g.coordinators or word == "to":
+            return False
+        if word[:1].isdigit() or word in self.g.quantifiers or word == "-":
+            return True
+        return word.isalpha() and not verb_only(word)
 
     def _pronoun_object(self, t: Trigger) -> bool:
         return t.end < len(self.keys) and self.keys[t.end] in self.g.object_pronouns

@@ -126,3 +126,20 @@ def is_modifier_word(word: str) -> bool:
 
     kinds = set(getAllLemmas(word))
     return ("ADJ" in kinds or kinds == {"ADV"}) and "VERB" not in kinds
+
+
+@functools.lru_cache(maxsize=65536)
+def verb_only(word: str) -> bool:
+    """True for words read only as verbs ("submitted", "said"): they end a noun phrase."""
+    from lemminflect import getAllLemmas
+
+    kinds = set(getAllLemmas(word))
+    return bool(kinds) and kinds <= {"VERB", "AUX"}
+
+
+@functools.lru_cache(maxsize=65536)
+def can_be_noun(word: str) -> bool:
+    """True for words that may be read as nouns ("hospital", "convoy")."""
+    from lemminflect import getAllLemmas
+
+    return "NOUN" in getAllLemmas(word) or "PROPN" in getAllLemmas(word)
