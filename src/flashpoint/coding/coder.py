@@ -36,8 +36,8 @@ from ..model import (
 from ..pipeline import Config, Stage, data_path, register_stage
 from ..text.tokens import (
     Token,
-    is_modifier_word,
     can_be_noun,
+    is_modifier_word,
     is_participle,
     noun_lemma,
     tokenize,
