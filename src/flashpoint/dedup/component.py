@@ -147,14 +147,14 @@ class Deduplicator:
         new = self._new_mentions(store, articles)
         report.mentions += len(new)
         fresh = {k.event_id for k in new}
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[MentionKey, str, bool]] = []
         touched: set[str] = set()
         for run, old in self.runs(store, new):
             report.reclustered += len(run)
             keys = {k.event_id: k for k in run}
             for eid, now in self.cluster(run).items():
                 if old[eid] != now:
-                    updates.append(_mention_row(keys[eid], now[0], now[1]))
+                    updates.append((keys[eid], now[0], now[1]))
                     touched |= {old[eid][0], now[0]}
                 elif eid in fresh:
                     touched.add(now[0])  # a new mention alone: its canonical event is new
@@ -165,7 +165,7 @@ class Deduplicator:
             _with_table(
                 store,
                 "dedup_updates",
-                updates,
+                _mention_table(updates),
                 "DELETE FROM event_mentions WHERE event_id IN (SELECT event_id FROM dedup_updates)",
                 "INSERT INTO event_mentions BY NAME SELECT * FROM dedup_updates",
             )
@@ -377,13 +377,26 @@ def _insert(store: Any, table: str, rows: list[dict[str, Any]]) -> None:
         store._insert(table, rows)
 
 
-def _with_table(store: Any, name: str, rows: list[dict[str, Any]], *sql: str) -> None:
-    store.con.register(name, pa.Table.from_pylist(rows))
+def _with_table(store: Any, name: str, rows: list[dict[str, Any]] | pa.Table, *sql: str) -> None:
+    store.con.register(name, rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows))
     try:
         for statement in sql:
             store.con.execute(statement)
     finally:
         store.con.unregister(name)
+
+
+def _mention_table(rows: list[tuple[MentionKey, str, bool]]) -> pa.Table:
+    """event_mentions rows of (key, canonical id, repeat), built by column (rows as dicts
+    took hundreds of MB in the last update of a large store)."""
+    columns: dict[str, Any] = {
+        c: [getattr(k, c) for k, _, _ in rows]
+        for c in MENTION_COLUMNS
+        if c not in ("canonical_id", "repeat")
+    }
+    columns["canonical_id"] = [c for _, c, _ in rows]
+    columns["repeat"] = [r for _, _, r in rows]
+    return pa.table(columns)
 
 
 def _mention_row(k: MentionKey, canonical_id: str, repeat: bool) -> dict[str, Any]:
