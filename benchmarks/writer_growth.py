@@ -1,7 +1,8 @@
 """Writer growth: the single writer's cost (writes and dedup) as the store grows (issue 8).
 
     .venv/bin/python benchmarks/writer_growth.py --source STORE.duckdb --store NEW.duckdb \\
-        [--cache DIR] [--articles N] [--marks 10240 100000] [--json OUT.json]
+        [--cache DIR] [--articles N] [--marks 10240 100000] [--json OUT.json] \\
+        [--checkpoint-threshold 16MB]
 
 Replays the coded rows of an existing store (every table the engines write, `WRITE_TABLES`)
 into a new store, article by article in the order they were first stored (row order of
@@ -101,7 +102,14 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def replay(cache: Path, n_batches: int, store_path: str, articles: int, marks: list[int]) -> dict:
+def replay(
+    cache: Path,
+    n_batches: int,
+    store_path: str,
+    articles: int,
+    marks: list[int],
+    checkpoint: str | None = None,
+) -> dict:
     config = Config()
     dedup = get_deduplicator(config)
     timing = {"write": 0.0, "dedup": 0.0}
@@ -109,6 +117,8 @@ def replay(cache: Path, n_batches: int, store_path: str, articles: int, marks: l
     result: dict[str, Any] = {"marks": {}}
     with Store(store_path) as store:
         local.prepare_store(store)
+        if checkpoint:
+            store.con.execute(f"SET checkpoint_threshold = '{checkpoint}'")
         write_tables, update = store.write_tables, dedup.update
 
         def timed_write(tables: dict[str, pa.Table]) -> int:
@@ -176,12 +186,15 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=10**9)
     ap.add_argument("--marks", type=int, nargs="*", default=[10_240, 100_000])
     ap.add_argument("--json", help="write the result here")
+    ap.add_argument("--checkpoint-threshold", help="e.g. 64MB (default: DuckDB's, 16MB)")
     args = ap.parse_args()
     if Path(args.store).exists():
         sys.exit(f"{args.store} exists")
     cache = Path(args.cache)
     n = export(args.source, cache)
-    result = replay(cache, n, args.store, args.articles, sorted(args.marks))
+    result = replay(
+        cache, n, args.store, args.articles, sorted(args.marks), args.checkpoint_threshold
+    )
     marks = result["marks"]
     if len(marks) >= 2:
         lo, hi = (marks[m] for m in sorted(marks)[:: len(marks) - 1])
@@ -190,6 +203,7 @@ def main() -> None:
         }
         print(f"growth: {result['growth']}", file=sys.stderr)
     result["final_peak_rss_mib"] = round(rss_mib())
+    result["checkpoint_threshold"] = args.checkpoint_threshold or "DuckDB's default"
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
 
