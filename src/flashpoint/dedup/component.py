@@ -43,6 +43,13 @@ STATE_TABLES = (
     "dedup_signatures",
     "dedup_bands",
 )
+# The events columns `mention_key` reads (with the article's `published`).
+_KEY_COLUMNS = (
+    "event_id", "article_id", "event_type", "modality", "date", "date_text", "date_precision",
+    "location_precision", "location_lat", "location_lon", "location_country", "block",
+    "confidence", *(f"{p}_{c}" for p in ("actor", "recipient")
+                    for c in ("code", "country", "name", "text")),
+)  # fmt: skip
 MENTION_COLUMNS = (
     "event_id", "canonical_id", "article_id", "bucket", "lo", "hi", "explicit", "lat", "lon",
     "place_country", "block", "confidence", "published", "repeat",
@@ -132,32 +139,35 @@ class Deduplicator:
             raise
 
     def _process(self, store: Any, articles: list[str], report: DedupReport) -> None:
-        new: list[MentionKey] = []
         changed_articles: set[str] = set()
         for i in range(0, len(articles), CHUNK):
             chunk = articles[i : i + CHUNK]
             report.articles += len(chunk)
             changed_articles |= self.link_stories(store, chunk, report)
-            new += self._new_mentions(store, chunk)
+        new = self._new_mentions(store, articles)
         report.mentions += len(new)
         fresh = {k.event_id for k in new}
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[MentionKey, str, bool]] = []
         touched: set[str] = set()
         for run, old in self.runs(store, new):
             report.reclustered += len(run)
+            keys = {k.event_id: k for k in run}
             for eid, now in self.cluster(run).items():
                 if old[eid] != now:
-                    updates.append({"event_id": eid, "canonical_id": now[0], "repeat": now[1]})
+                    updates.append((keys[eid], now[0], now[1]))
                     touched |= {old[eid][0], now[0]}
                 elif eid in fresh:
                     touched.add(now[0])  # a new mention alone: its canonical event is new
         if updates:
+            # The mentions are written again whole rather than UPDATEd: DuckDB turns an UPDATE
+            # of an indexed column (canonical_id) into a delete and an insert of each row, which
+            # fetches every row one by one and costs 20 times more on a large store.
             _with_table(
                 store,
                 "dedup_updates",
-                updates,
-                "UPDATE event_mentions SET canonical_id = t.canonical_id, repeat = t.repeat "
-                "FROM dedup_updates t WHERE event_mentions.event_id = t.event_id",
+                _mention_table(updates),
+                "DELETE FROM event_mentions WHERE event_id IN (SELECT event_id FROM dedup_updates)",
+                "INSERT INTO event_mentions BY NAME SELECT * FROM dedup_updates",
             )
         if changed_articles:  # their stories changed: so did the story counts of their events
             touched |= {
@@ -173,15 +183,22 @@ class Deduplicator:
         _refresh_canonical(store, sorted(touched))
 
     def _new_mentions(self, store: Any, articles: list[str]) -> list[MentionKey]:
-        """Mention keys of the events of `articles`, stored as their own canonical events."""
-        rows = store.query(
-            "SELECT e.*, a.published FROM events e JOIN articles a USING (article_id) "
-            "WHERE e.article_id IN (SELECT unnest(?))",
+        """Mention keys of the events of `articles`, stored as their own canonical events. One
+        scan of the events for all of them (a scan per chunk of articles grew with the store),
+        read and written `RUN_FETCH` rows at a time."""
+        cfg = self.settings.events
+        new: list[MentionKey] = []
+        cur = store.con.execute(
+            f"SELECT {', '.join('e.' + c for c in _KEY_COLUMNS)}, a.published FROM events e "
+            "JOIN articles a USING (article_id) WHERE e.article_id IN (SELECT unnest(?))",
             [articles],
         )
-        cfg = self.settings.events
-        new = [mention_key(r, cfg) for r in rows]
-        _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in new])
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(RUN_FETCH):
+            new += [mention_key(dict(zip(names, r, strict=True)), cfg) for r in rows]
+        for i in range(0, len(new), RUN_FETCH):  # the connection streams no more: write
+            part = new[i : i + RUN_FETCH]
+            _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in part])
         return new
 
 
@@ -360,12 +377,26 @@ def _insert(store: Any, table: str, rows: list[dict[str, Any]]) -> None:
         store._insert(table, rows)
 
 
-def _with_table(store: Any, name: str, rows: list[dict[str, Any]], sql: str) -> None:
-    store.con.register(name, pa.Table.from_pylist(rows))
+def _with_table(store: Any, name: str, rows: list[dict[str, Any]] | pa.Table, *sql: str) -> None:
+    store.con.register(name, rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows))
     try:
-        store.con.execute(sql)
+        for statement in sql:
+            store.con.execute(statement)
     finally:
         store.con.unregister(name)
+
+
+def _mention_table(rows: list[tuple[MentionKey, str, bool]]) -> pa.Table:
+    """event_mentions rows of (key, canonical id, repeat), built by column (rows as dicts
+    took hundreds of MB in the last update of a large store)."""
+    columns: dict[str, Any] = {
+        c: [getattr(k, c) for k, _, _ in rows]
+        for c in MENTION_COLUMNS
+        if c not in ("canonical_id", "repeat")
+    }
+    columns["canonical_id"] = [c for _, c, _ in rows]
+    columns["repeat"] = [r for _, _, r in rows]
+    return pa.table(columns)
 
 
 def _mention_row(k: MentionKey, canonical_id: str, repeat: bool) -> dict[str, Any]:

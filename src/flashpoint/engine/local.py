@@ -143,7 +143,7 @@ def ingest(
     cap = config.max_bytes if max_bytes is None else max_bytes
     run = uuid.uuid4().hex
     with Store(store_path) as store:
-        store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
+        prepare_store(store)
         writer = _Writer(store, dedup, report, background=engine != "local")
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
@@ -161,6 +161,11 @@ def ingest(
         writer.finish()
         report.canonical_events = int(store.scalar("SELECT count(*) FROM canonical_events"))
     return report
+
+
+def prepare_store(store: Any) -> None:
+    """Settings of the writer's connection (also used by benchmarks/writer_growth.py)."""
+    store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
 
 
 def _stored_ids(store: Any) -> frozenset[str]:
