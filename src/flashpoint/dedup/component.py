@@ -147,28 +147,20 @@ class Deduplicator:
         new = self._new_mentions(store, articles)
         report.mentions += len(new)
         fresh = {k.event_id for k in new}
-        updates: list[tuple[MentionKey, str, bool]] = []
+        # what changed, kept small (ids, not keys: a large store re-assigns many mentions)
+        moved: dict[str, list[Any]] = {"event_id": [], "canonical_id": [], "repeat": []}
         touched: set[str] = set()
         for run, old in self.runs(store, new):
             report.reclustered += len(run)
-            keys = {k.event_id: k for k in run}
             for eid, now in self.cluster(run).items():
                 if old[eid] != now:
-                    updates.append((keys[eid], now[0], now[1]))
+                    for column, value in zip(moved, (eid, *now), strict=True):
+                        moved[column].append(value)
                     touched |= {old[eid][0], now[0]}
                 elif eid in fresh:
                     touched.add(now[0])  # a new mention alone: its canonical event is new
-        if updates:
-            # The mentions are written again whole rather than UPDATEd: DuckDB turns an UPDATE
-            # of an indexed column (canonical_id) into a delete and an insert of each row, which
-            # fetches every row one by one and costs 20 times more on a large store.
-            _with_table(
-                store,
-                "dedup_updates",
-                _mention_table(updates),
-                "DELETE FROM event_mentions WHERE event_id IN (SELECT event_id FROM dedup_updates)",
-                "INSERT INTO event_mentions BY NAME SELECT * FROM dedup_updates",
-            )
+        if moved["event_id"]:
+            _move_mentions(store, pa.table(moved))
         if changed_articles:  # their stories changed: so did the story counts of their events
             touched |= {
                 r[0]
@@ -386,17 +378,29 @@ def _with_table(store: Any, name: str, rows: list[dict[str, Any]] | pa.Table, *s
         store.con.unregister(name)
 
 
-def _mention_table(rows: list[tuple[MentionKey, str, bool]]) -> pa.Table:
-    """event_mentions rows of (key, canonical id, repeat), built by column (rows as dicts
-    took hundreds of MB in the last update of a large store)."""
-    columns: dict[str, Any] = {
-        c: [getattr(k, c) for k, _, _ in rows]
-        for c in MENTION_COLUMNS
-        if c not in ("canonical_id", "repeat")
-    }
-    columns["canonical_id"] = [c for _, c, _ in rows]
-    columns["repeat"] = [r for _, _, r in rows]
-    return pa.table(columns)
+def _move_mentions(store: Any, moved: pa.Table) -> None:
+    """Give mentions their new canonical id and repeat flag (`moved`: event_id, canonical_id,
+    repeat). The rows are written again whole rather than UPDATEd: DuckDB turns an UPDATE of an
+    indexed column (canonical_id) into a delete and an insert of each row, which fetches every
+    row one by one and costs 20 times more on a large store. The new rows are read as Arrow
+    columns, far smaller than one Python object per row."""
+    store.con.register("dedup_moved", moved)
+    try:
+        rows = store.con.execute(
+            "SELECT m.* REPLACE (u.canonical_id AS canonical_id, u.repeat AS repeat) "
+            "FROM event_mentions m JOIN dedup_moved u USING (event_id)"
+        ).to_arrow_table()
+        store.con.execute(
+            "DELETE FROM event_mentions WHERE event_id IN (SELECT event_id FROM dedup_moved)"
+        )
+    finally:
+        store.con.unregister("dedup_moved")
+    _with_table(
+        store,
+        "dedup_updates",
+        rows,
+        "INSERT INTO event_mentions BY NAME SELECT * FROM dedup_updates",
+    )
 
 
 def _mention_row(k: MentionKey, canonical_id: str, repeat: bool) -> dict[str, Any]:
