@@ -386,7 +386,7 @@ def _move_mentions(store: Any, moved: pa.Table) -> None:
     columns, far smaller than one Python object per row."""
     store.con.register("dedup_moved", moved)
     try:
-        rows = store.con.execute(
+        rows = store.con.sql(  # a relation, not a DB-API result: no extra copy of the rows
             "SELECT m.* REPLACE (u.canonical_id AS canonical_id, u.repeat AS repeat) "
             "FROM event_mentions m JOIN dedup_moved u USING (event_id)"
         ).to_arrow_table()
