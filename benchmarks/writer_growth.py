@@ -121,21 +121,18 @@ def replay(
             store.con.execute(f"SET checkpoint_threshold = '{checkpoint}'")
         write_tables, update = store.write_tables, dedup.update
 
-        def timed_write(tables: dict[str, pa.Table]) -> int:
-            t0 = time.perf_counter()
-            out = write_tables(tables)
-            dt = time.perf_counter() - t0
-            timing["write"] += dt
-            flushes.append({"articles": writer.stored, "write_s": round(dt, 4)})
-            return out
+        def timed(fn: Any, phase: str, digits: int) -> Any:
+            def run(*args: Any) -> Any:
+                t0 = time.perf_counter()
+                out = fn(*args)
+                dt = time.perf_counter() - t0
+                timing[phase] += dt
+                flushes.append({"articles": writer.stored, f"{phase}_s": round(dt, digits)})
+                return out
 
-        def timed_update(s: Any) -> Any:
-            t0 = time.perf_counter()
-            out = update(s)
-            dt = time.perf_counter() - t0
-            timing["dedup"] += dt
-            flushes.append({"articles": writer.stored, "dedup_s": round(dt, 3)})
-            return out
+            return run
+
+        timed_write, timed_update = timed(write_tables, "write", 4), timed(update, "dedup", 3)
 
         store.write_tables = timed_write  # type: ignore[method-assign]
         dedup.update = timed_update  # type: ignore[method-assign]

@@ -164,9 +164,10 @@ def apply_cameo(
 
 
 def _unique(drafts: list[Draft]) -> list[Draft]:
-    """One accusation per speaker and accused; an accusation with no accused gives way."""
+    """One rewritten event per actor, recipient and code; an event with no recipient gives
+    way to one of the same actor and code that has one."""
     seen: set[tuple[str, str, str]] = set()
-    accusers = {
+    with_recipient = {
         (d.actor.code, d.trigger.pattern.cameo)
         for d in drafts
         if d.actor is not None and d.recipient is not None
@@ -175,7 +176,7 @@ def _unique(drafts: list[Draft]) -> list[Draft]:
     for d in drafts:
         p = d.trigger.pattern
         actor = d.actor.code if d.actor else ""
-        if d.recipient is None and (actor, p.cameo) in accusers:
+        if d.recipient is None and (actor, p.cameo) in with_recipient:
             continue
         key = (actor, d.recipient.code if d.recipient else "", p.cameo)
         if key in seen and "+cameo." in p.id:
