@@ -93,6 +93,7 @@ class Grammar:
     response_types: frozenset[str]
     receiving_verbs: frozenset[str]
     response_window: int
+    ending_verbs: frozenset[str]
 
 
 @functools.lru_cache(maxsize=8)
@@ -796,6 +797,16 @@ class SentenceCoder:
             m = self.owner_start[m] - 1
         return m >= 0 and self.keys[m] in self.g.determiners
 
+    def ended_act(self, t: Trigger) -> bool:
+        """ "agreed to lift the sanctions", "halted the offensive": a noun act that a verb of
+        ending takes as its object is not a new act of its kind."""
+        if t.pattern.kind != "noun":
+            return False
+        j = self._noun_phrase_start(t.start) - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        return j >= 0 and verb_lemma(self.keys[j]) in self.g.ending_verbs
+
     def participle_modifier(self, t: Trigger) -> bool:
         """ "detained protesters", "jailed activist", "from occupied territory": a participle
         standing before a noun describes it; the act it names is not reported here."""
@@ -852,7 +863,10 @@ class SentenceCoder:
             outer = self.embedded(t, seen)
             seen.append(t)
             if outer is None and (
-                self.aim_of_noun(t) or self.participle_modifier(t) or self.parenthetical_report(t)
+                self.aim_of_noun(t)
+                or self.participle_modifier(t)
+                or self.parenthetical_report(t)
+                or self.ended_act(t)
             ):
                 contents.add(id(t))
                 continue
