@@ -215,11 +215,20 @@ class SentenceCoder:
     def _modifier(self, word: str) -> bool:
         return word[:1].isdigit() or word in self.g.quantifiers or is_modifier_word(word)
 
-    def _after_light_verb(self, i: int) -> bool:
+    def _before_phrase(self, i: int) -> int:
+        """The word before the noun phrase at token `i` and its determiners (-1: none)."""
         j = self._noun_phrase_start(i) - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
             j -= 1
-        return j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs
+        return j
+
+    def _object_of(self, i: int, verbs: frozenset[str]) -> bool:
+        """The noun phrase at token `i` is the object of one of `verbs` ("launch an attack")."""
+        j = self._before_phrase(i)
+        return j >= 0 and verb_lemma(self.keys[j]) in verbs
+
+    def _after_light_verb(self, i: int) -> bool:
+        return self._object_of(i, self.g.light_verbs)
 
     def _modifies_a_document(self, end: int) -> bool:
         """ "a defence cooperation agreement", "its extradition treaty": the noun names what
@@ -758,9 +767,7 @@ class SentenceCoder:
         """
         # "sent troops to fight": any act may have a purpose, named by "to" and a verb
         purpose = t.pattern.kind == "verb" and t.start > 0 and self.keys[t.start - 1] == "to"
-        j = self._noun_phrase_start(t.start) - 1
-        while j >= 0 and self.keys[j] in self.g.determiners:
-            j -= 1
+        j = self._before_phrase(t.start)
         if j >= 0 and verb_lemma(self.keys[j]) in self.g.light_verbs:
             j -= 1  # "threatened to launch a new ground operation"
         if not purpose and (j < 0 or self.keys[j] not in self.g.embedding_preps):
@@ -800,12 +807,7 @@ class SentenceCoder:
     def ended_act(self, t: Trigger) -> bool:
         """ "agreed to lift the sanctions", "halted the offensive": a noun act that a verb of
         ending takes as its object is not a new act of its kind."""
-        if t.pattern.kind != "noun":
-            return False
-        j = self._noun_phrase_start(t.start) - 1
-        while j >= 0 and self.keys[j] in self.g.determiners:
-            j -= 1
-        return j >= 0 and verb_lemma(self.keys[j]) in self.g.ending_verbs
+        return t.pattern.kind == "noun" and self._object_of(t.start, self.g.ending_verbs)
 
     def participle_modifier(self, t: Trigger) -> bool:
         """ "detained protesters", "jailed activist", "from occupied territory": a participle
