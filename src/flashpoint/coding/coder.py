@@ -94,6 +94,8 @@ class Grammar:
     receiving_verbs: frozenset[str]
     response_window: int
     ending_verbs: frozenset[str]
+    object_verbs: frozenset[str]
+    time_adverbs: frozenset[str]
 
 
 @functools.lru_cache(maxsize=8)
@@ -164,6 +166,7 @@ class SentenceCoder:
         # last token of a mention -> its first token, to step over a possessor ("Iraq's army")
         self.owner_start = {e - 1: s for s, e in self.span_of.values() if e > s}
         self.acted_upon: set[int] = set()  # ids of mentions already used as recipients
+        self.reduced_subjects: set[int] = set()  # ... of which subjects of reduced passives
         self.chosen: list[Trigger] = []
         self.outside = actors  # mentions outside every chosen trigger (see `triggers`)
 
@@ -387,13 +390,24 @@ class SentenceCoder:
                 continue
             if any(self.keys[i] in self.g.role_breaks for i in range(a1, start)):
                 continue
-            if a.locative or id(a) in self.acted_upon:
+            if a.locative or (id(a) in self.acted_upon and not self._acts_again(a, t)):
                 continue
             if a1 < len(self.keys) and self.keys[a1] == "'s" and a1 + 1 < start:
                 continue  # "Baghdad's airport ..." is not the one acting
             if best is None or a1 > self.span_of[id(best)][1]:
                 best = a
         return self._named_by_apposition(best) if best is not None else None
+
+    def _acts_again(self, a: ActorMention, t: Trigger) -> bool:
+        """The subject of a reduced passive is the subject of a later verb ("the students
+        detained in May went on hunger strike"), not of a noun in the participle's phrase."""
+        prev = self.keys[t.start - 1]
+        return (
+            id(a) in self.reduced_subjects
+            and t.pattern.kind == "verb"
+            and prev not in self.g.prepositions  # "killed in ambush": a noun after all
+            and prev not in self.g.determiners
+        )
 
     def _named_by_apposition(self, a: ActorMention) -> ActorMention:
         """ "Venezuela's president, Nicolas Maduro, said": a name no dictionary knows takes
@@ -671,16 +685,48 @@ class SentenceCoder:
         j = t.start - 1
         while j >= 0 and (self.keys[j] in self.g.passive_skips or self.keys[j].endswith("ly")):
             j -= 1
-        if j >= 0 and self.keys[j] in self.g.be_forms:
-            return True
-        # "victims killed by police": a lone participle right after a party, with an agent
-        # named by "by" right after it
-        by = (
+        return (j >= 0 and self.keys[j] in self.g.be_forms) or self.reduced_passive(t)
+
+    def reduced_passive(self, t: Trigger) -> bool:
+        """ "victims killed by police", "the civilians jailed over the protest": a lone
+        participle right after a party, with an agent named by "by" right after it, or of a
+        verb that needs an object but is followed by none. The party may still act later in
+        the sentence ("the students detained in May went on hunger strike")."""
+        if t.start - 1 not in self.owner_start or not is_participle(self.keys[t.start]):
+            return False
+        if (
             t.end == t.start + 1
             and t.end < len(self.keys)
             and self.keys[t.end] == self.g.agent_marker
+        ):
+            return self.agent_after_by(t) is not None
+        # a phrase trigger may hold its object ("tortured detainees") or have it after its
+        # preposition ("freed on bail two ministers")
+        return (
+            verb_lemma(self.keys[t.start]) in self.g.object_verbs
+            and self._no_object(t.start + 1)
+            and self._no_object(t.end)
         )
-        return by and t.start - 1 in self.owner_start and self.agent_after_by(t) is not None
+
+    def _no_object(self, i: int) -> bool:
+        """Token `i` starts no object: a preposition that does not count ("at least",
+        "over 20"), a time word or punctuation, or the end of the sentence."""
+        keys = self.keys
+        if i >= len(keys) or not keys[i][:1].isalnum():
+            return True
+        if keys[i][:1].isdigit():
+            return False
+        if keys[i] not in self.g.prepositions:
+            return (
+                keys[i] in self.g.recipient_stops
+                or keys[i] in self.g.time_adverbs
+                or (keys[i] in self.g.be_forms)
+            )
+        ahead = keys[i + 1] if i + 1 < len(keys) else "."
+        counts = keys[i] in self.g.quantifiers and (
+            ahead[:1].isdigit() or ahead in self.g.quantifiers
+        )
+        return not counts and ahead not in ("least", "to", "than")
 
     def roles(
         self, t: Trigger
@@ -692,6 +738,7 @@ class SentenceCoder:
         recipient: ActorMention | None
         actors: list[ActorMention | None] = [None]
         how: list[str] = []
+        passive = self.is_passive(t)
         if p.kind == "noun" and not self._after_light_verb(t.start):
             how.append("nominal trigger")
             actor, recipient = self.agent_after_by(t), None
@@ -711,7 +758,7 @@ class SentenceCoder:
                 )
                 if recipient is not None:
                     how.append("recipient: a prepositional phrase after the noun")
-        elif self.is_passive(t):
+        elif passive:
             how.append("passive voice")
             recipient, actor = self.passive_subject(t), self.agent_after_by(t)
             actors = list(self._coordinated(actor, +1)) if actor else [None]
@@ -750,6 +797,8 @@ class SentenceCoder:
             recipient = None
         if recipient is not None:
             self.acted_upon.add(id(recipient))
+            if passive and self.reduced_passive(t):
+                self.reduced_subjects.add(id(recipient))
         recipients: list[ActorMention | None] = (
             list(self._coordinated(recipient, +1)) if recipient else [None]
         )
