@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from flashpoint.coding.modality import load_modality
+from flashpoint.errors import DataSchemaError
 from flashpoint.model import Document, Event
 from flashpoint.pipeline import Config, Pipeline
 
@@ -128,3 +130,15 @@ def test_output_does_not_depend_on_hash_order(fixtures_dir: Path) -> None:
         )
         outputs.append(result.stdout)
     assert outputs[0] and outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("cue", ["* wants to", "wants to *", "wants * to * act"])
+def test_a_gap_cue_needs_words_on_both_sides(tmp_path: Path, cue: str) -> None:
+    shipped = yaml.safe_load(
+        (Path(__file__).parents[1] / "src/flashpoint/data/coding/modality.yaml").read_text("utf-8")
+    )
+    shipped["cues"]["hypothetical"].append(cue)
+    (tmp_path / "coding").mkdir()
+    (tmp_path / "coding" / "modality.yaml").write_text(yaml.safe_dump(shipped), "utf-8")
+    with pytest.raises(DataSchemaError, match="stands between words"):
+        load_modality(Config(data_dir=tmp_path))

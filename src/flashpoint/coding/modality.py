@@ -10,6 +10,7 @@ from ..knowledge import load_yaml, require
 from ..model import Modality
 from ..pipeline import Config, data_path
 from ..text.tokens import Token, tokenize
+from .patterns import GAP
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ModalityCues:
     refusal_cues: frozenset[str] = frozenset()  # negation cues that make a refusal
     refusal_as: dict[str, dict[str, str | None]] = field(default_factory=dict)
     habitual: tuple[tuple[str, ...], ...] = ()
+    gap: int = 0  # the most words a `*` in a cue stands for
     # first word -> (rank, modality or None for habitual, phrase): one scan finds every cue
     by_first: dict[str, list[tuple[int, Modality | None, tuple[str, ...]]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -45,6 +47,12 @@ def _build(path: Path, mtime: float) -> ModalityCues:
     for name, phrases in (data.get("cues") or {}).items():
         require(name in names, path, f"unknown modality {name!r}")
         cues[Modality(name)] = tuple(tuple(t.lower for t in tokenize(p)) for p in phrases)
+        for cue in cues[Modality(name)]:
+            require(
+                GAP not in (cue[0], cue[-1]) and cue.count(GAP) <= 1,
+                path,
+                f"cue {' '.join(cue)!r}: a {GAP} stands between words, once",
+            )
     precedence = tuple(Modality(p) for p in data["precedence"])
     require(set(precedence) == set(cues), path, "precedence must list every cue modality once")
     refusal = data.get("refusal") or {}
@@ -67,6 +75,7 @@ def _build(path: Path, mtime: float) -> ModalityCues:
         refusal_cues,
         dict(refusal.get("as") or {}),
         tuple(tuple(t.lower for t in tokenize(p)) for p in data.get("habitual", [])),
+        int(data.get("gap", 0)),
     )
 
 
@@ -90,6 +99,20 @@ def refusal_of(toks: list[Token], trigger: int, cues: ModalityCues) -> bool:
     return any(f" {c} " in words for c in cues.refusal_cues)
 
 
+def _matches(words: list[str], i: int, phrase: tuple[str, ...], gap: int) -> bool:
+    """`phrase` starts at words[i]; a `*` in it stands for 1 to `gap` words ("wants * to":
+    "wants Moscow to", "wants the army to")."""
+    if GAP not in phrase:
+        return tuple(words[i : i + len(phrase)]) == phrase
+    k = phrase.index(GAP)
+    head, tail = phrase[:k], phrase[k + 1 :]
+    if tuple(words[i : i + k]) != head:
+        return False
+    return any(
+        _matches(words, i + k + n, tail, gap) for n in range(1, gap + 1) if i + k + n < len(words)
+    )
+
+
 def modality_of(
     toks: list[Token], trigger: int, cues: ModalityCues
 ) -> tuple[Modality, tuple[str, ...]]:
@@ -99,7 +122,7 @@ def modality_of(
     hits = set(cues.by_first.get("", ()))  # an empty phrase is in every window
     for i, word in enumerate(words):
         for cue in cues.by_first.get(word, ()):
-            if tuple(words[i : i + len(cue[2])]) == cue[2]:
+            if _matches(words, i, cue[2], cues.gap):
                 hits.add(cue)
     found: dict[Modality, list[str]] = {}
     habitual_found: list[str] = []
