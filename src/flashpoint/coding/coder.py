@@ -96,6 +96,7 @@ class Grammar:
     ending_verbs: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
+    modifier_max: int
 
 
 @functools.lru_cache(maxsize=8)
@@ -673,9 +674,21 @@ class SentenceCoder:
             or self.keys[j] in ("who", "that", "which", ",")
         ):
             j -= 1
-        # allow a bare noun or two between ("the Ukrainian convoy was struck")
+        # allow a bare noun or two between ("the Ukrainian convoy was struck"), or a modifier
+        # that starts with a participle or a preposition ("three citizens held in Russia since
+        # 2022 were released")
         gap = self.keys[self.span_of[id(subject)][1] : j + 1]
-        return subject if len(gap) <= 2 and all(w.isalpha() for w in gap) else None
+        if len(gap) <= 2 and all(w.isalpha() for w in gap):
+            return subject
+        modifier = bool(gap) and (is_participle(gap[0]) or gap[0] in self.g.prepositions)
+        return subject if modifier and self._plain_modifier(gap) else None
+
+    def _plain_modifier(self, gap: list[str]) -> bool:
+        """A short post-modifier of a noun: no clause break, comma or verb "be" in it."""
+        return len(gap) <= self.g.modifier_max and not any(
+            w in self.g.be_forms or w in self.g.role_breaks or w in self.g.recipient_stops
+            for w in gap
+        )
 
     def is_passive(self, t: Trigger) -> bool:
         if t.pattern.kind != "verb":
