@@ -644,7 +644,9 @@ class SentenceCoder:
         for a in self._outside(t):
             a0, _ = self.span_of[id(a)]
             if t.end <= a0 <= t.end + t.pattern.window and self._prep_before(a0) in markers:
-                return a
+                # not the agent of a later verb ("jailed for ... were released by Putin")
+                between = self.keys[t.end : a0]
+                return None if any(w in self.g.be_forms for w in between) else a
         return None
 
     def modifier_of(self, t: Trigger) -> tuple[ActorMention | None, bool]:
@@ -674,20 +676,42 @@ class SentenceCoder:
             or self.keys[j] in ("who", "that", "which", ",")
         ):
             j -= 1
+        head = self._modified_head(subject, j)
+        if head is not None:
+            return head
         # allow a bare noun or two between ("the Ukrainian convoy was struck"), or a modifier
-        # that starts with a participle or a preposition ("three citizens held in Russia since
-        # 2022 were released")
+        # ("three citizens held in Russia since 2022 were released")
         gap = self.keys[self.span_of[id(subject)][1] : j + 1]
         if len(gap) <= 2 and all(w.isalpha() for w in gap):
             return subject
-        modifier = bool(gap) and (is_participle(gap[0]) or gap[0] in self.g.prepositions)
-        return subject if modifier and self._plain_modifier(gap) else None
+        return subject if self._post_modifier(gap) else None
 
-    def _plain_modifier(self, gap: list[str]) -> bool:
-        """A short post-modifier of a noun: no clause break, comma or verb "be" in it."""
-        return len(gap) <= self.g.modifier_max and not any(
-            w in self.g.be_forms or w in self.g.role_breaks or w in self.g.recipient_stops
-            for w in gap
+    def _modified_head(self, inner: ActorMention, j: int) -> ActorMention | None:
+        """ "the civilians jailed for acting against Moscow were released": a party after a
+        preposition inside a modifier is not the subject; the party the modifier follows is."""
+        a0 = self.span_of[id(inner)][0]
+        if self._prep_before(a0) in (None, "of"):  # "the leader of the rebels": rebels
+            return None
+        heads = [
+            a
+            for a in self.actors
+            if self.span_of[id(a)][1] < a0
+            and not a.locative
+            and self._post_modifier(self.keys[self.span_of[id(a)][1] : j + 1])
+        ]
+        return max(heads, key=lambda a: self.span_of[id(a)][1], default=None)
+
+    def _post_modifier(self, gap: list[str]) -> bool:
+        """A short post-modifier of a noun, starting with a participle or a preposition, with
+        no clause break, comma or verb "be" in it."""
+        return (
+            bool(gap)
+            and (is_participle(gap[0]) or gap[0] in self.g.prepositions)
+            and len(gap) <= self.g.modifier_max
+            and not any(
+                w in self.g.be_forms or w in self.g.role_breaks or w in self.g.recipient_stops
+                for w in gap
+            )
         )
 
     def is_passive(self, t: Trigger) -> bool:
