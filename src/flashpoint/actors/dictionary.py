@@ -65,6 +65,7 @@ class Entry:
 @dataclass
 class Composition:
     sponsor_words: frozenset[str]
+    leader_words: frozenset[str]
     location_preps: frozenset[str]
     locative_preps: frozenset[str]
     generic_heads: frozenset[str]
@@ -273,6 +274,7 @@ def _composition(d: ActorDictionary, path: Path) -> None:
             )
     d.composition = Composition(
         sponsor_words=frozenset(data["sponsor_words"]),
+        leader_words=frozenset(data.get("leader_words", [])),
         location_preps=frozenset(data["location_preps"]),
         locative_preps=frozenset(data["locative_preps"]),
         generic_heads=frozenset(data["generic_heads"]),

@@ -202,6 +202,12 @@ class _Composer:
             if (
                 pos + 1 < len(self.toks)
                 and self.keys[pos] == "-"
+                and self.keys[pos + 1] in c.leader_words
+            ):
+                pos += 2  # "the Saudi-led coalition": the leader is the actor
+            elif (
+                pos + 1 < len(self.toks)
+                and self.keys[pos] == "-"
                 and self.keys[pos + 1] in c.sponsor_words
             ):
                 sponsor, country, pos = e.country or country, None, pos + 2

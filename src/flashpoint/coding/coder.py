@@ -94,6 +94,7 @@ class Grammar:
     receiving_verbs: frozenset[str]
     response_window: int
     ending_verbs: frozenset[str]
+    ending_nouns: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
     modifier_max: int
@@ -658,7 +659,10 @@ class SentenceCoder:
                 a1 <= t.start
                 and not a.locative
                 and len(between) <= 2
-                and all(w in ("'s", "-") or self._modifier(w) for w in between)
+                and all(
+                    w in ("'s", "-") or self._modifier(w) or w in self.g.instrument_nouns
+                    for w in between
+                )  # "Israeli tank shelling", "a Russian artillery barrage"
             ):
                 return a, "'s" in between
         return None, False
@@ -892,14 +896,24 @@ class SentenceCoder:
 
     def ended_act(self, t: Trigger) -> bool:
         """ "agreed to lift the sanctions", "halted the offensive": a noun act that a verb of
-        ending takes as its object is not a new act of its kind."""
-        return t.pattern.kind == "noun" and self._object_of(t.start, self.g.ending_verbs)
+        ending takes as its object, or that a noun of ending governs, is not a new act."""
+        if t.pattern.kind == "noun" and self._object_of(t.start, self.g.ending_verbs):
+            return True
+        # "the end of the sanctions", "a ban on travel to Canada"
+        j = t.start - 1
+        while j >= 0 and self.keys[j] in self.g.determiners:
+            j -= 1
+        return j >= 1 and self.keys[j] in ("of", "on") and self.keys[j - 1] in self.g.ending_nouns
 
     def participle_modifier(self, t: Trigger) -> bool:
         """ "detained protesters", "jailed activist", "from occupied territory": a participle
         standing before a noun describes it; the act it names is not reported here."""
         i = t.start
-        if t.pattern.kind != "verb" or t.end - i != 1 or not self.keys[i].endswith("ed"):
+        if t.pattern.kind != "verb" or t.end - i != 1:
+            return False
+        if i > 1 and self.keys[i - 1] == "-" and i - 2 in self.in_actor:
+            return is_participle(self.keys[i])  # "the Israeli-occupied sector", "rebel-held"
+        if not self.keys[i].endswith("ed"):
             return False
         if t.end >= len(self.keys) or not (
             t.end in self.in_actor or self._modifier(self.keys[t.end])
