@@ -16,6 +16,7 @@ import yaml
 
 from flashpoint.coding.ontology import load_ontology
 from flashpoint.coding.patterns import load_patterns
+from flashpoint.errors import DataSchemaError
 from flashpoint.model import Event
 from flashpoint.pipeline import Config
 
@@ -34,6 +35,7 @@ CAMEO_TYPE_EXCEPTIONS = {
     # CAMEO appeals (02) and denials (016) have no PLOVER row; the manual files appeals under
     # REQUEST and a denial rejects the accusation.
     "request.appeal": "020 has no PLOVER type",
+    "request.want": "020 has no PLOVER type",
     "reject.denial": "016 has no PLOVER type",
     # The manual: declaring a ceasefire is a verbal concession; observing it is RETREAT.
     "concede.ceasefire": "0871 maps to RETREAT",
@@ -136,3 +138,14 @@ def test_cameo_codes_agree_with_pattern_types() -> None:
     assert not unexplained, unexplained
     stale = [k for k in CAMEO_TYPE_EXCEPTIONS if k not in disagree]
     assert not stale, f"listed as exceptions but agree: {stale}"
+
+
+@pytest.mark.parametrize("phrase", ["want +", "* attack", "shell *"])
+def test_a_phrase_neither_starts_nor_ends_with_a_gap(tmp_path: Path, phrase: str) -> None:
+    (tmp_path / "coding").mkdir()
+    (tmp_path / "coding" / "patterns.yaml").write_text(
+        f"version: 1\npatterns:\n  - {{id: x, type: ASSAULT, cameo: '190', verbs: ['{phrase}']}}\n",
+        "utf-8",
+    )
+    with pytest.raises(DataSchemaError, match="bad phrase"):
+        load_patterns(Config(data_dir=tmp_path))

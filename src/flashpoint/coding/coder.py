@@ -48,7 +48,7 @@ from ..text.tokens import (
 from .conventions import CONVENTIONS, apply_cameo, load_conventions
 from .modality import ModalityCues, clause_start, load_modality, modality_of, refusal_of
 from .ontology import Ontology, load_ontology
-from .patterns import GAP, MAX_GAP, Pattern, PatternSet, load_patterns
+from .patterns import GAPS, MAX_GAP, Pattern, PatternSet, load_patterns
 
 CODER = "flashpoint-rules/0.1"
 CLAUSE_PUNCT = frozenset({",", ";", ":", ".", "!", "?"})
@@ -183,9 +183,11 @@ class SentenceCoder:
         used, j, k = [i], i + 1, 1
         els = p.elements
         while k < len(els):
-            if els[k] == GAP:
-                target, k = els[k + 1], k + 2
-                for g in range(MAX_GAP + 1):
+            if els[k] in GAPS:
+                fewest, target, k = GAPS[els[k]], els[k + 1], k + 2
+                if fewest and j < len(self.toks) and target in self.forms[j]:
+                    return None  # "want + to" is not "want to deploy troops to"
+                for g in range(fewest, MAX_GAP + 1):
                     pos = j + g
                     if pos >= len(self.toks) or self.keys[pos] in CLAUSE_PUNCT:
                         return None

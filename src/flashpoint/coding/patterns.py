@@ -12,7 +12,9 @@ from ..pipeline import Config, data_path
 from ..text.tokens import tokenize
 from .ontology import Ontology, load_ontology
 
-GAP = "*"
+GAP = "*"  # 0 to MAX_GAP words
+SOME_GAP = "+"  # 1 to MAX_GAP words: "want + to" holds a party ("wants Moscow to")
+GAPS = {GAP: 0, SOME_GAP: 1}  # the fewest words each gap stands for
 MAX_GAP = 6
 NOT_EVENT = ""
 
@@ -25,7 +27,7 @@ class Pattern:
     context: tuple[str, ...]
     cameo: str
     kind: str  # verb | noun
-    elements: tuple[str, ...]  # lowercase words and "*" gaps
+    elements: tuple[str, ...]  # lowercase words and "*" / "+" gaps
     recipient_preps: frozenset[str]
     locative_recipient: bool
     actor_sectors: frozenset[str]
@@ -39,7 +41,7 @@ class Pattern:
 
     @property
     def specificity(self) -> int:
-        return sum(1 for e in self.elements if e != GAP)
+        return sum(1 for e in self.elements if e not in GAPS)
 
     @property
     def phrase(self) -> str:
@@ -67,13 +69,13 @@ class PatternSet:
         if found is None:
             unique = {id(p): p for f in sorted(forms) for p in self.by_first.get(f, ())}
             found = self._starting[forms] = tuple(
-                (p, frozenset(e for e in p.elements[1:] if e != GAP)) for p in unique.values()
+                (p, frozenset(e for e in p.elements[1:] if e not in GAPS)) for p in unique.values()
             )
         return found
 
 
 def _elements(phrase: str) -> tuple[str, ...]:
-    return tuple(t.lower if t.text != GAP else GAP for t in tokenize(phrase))
+    return tuple(t.text if t.text in GAPS else t.lower for t in tokenize(phrase))
 
 
 def _patterns_of(
@@ -99,7 +101,11 @@ def _patterns_of(
     for kind in ("verbs", "nouns"):
         for phrase in row.get(kind) or []:
             elements = _elements(phrase)
-            require(bool(elements) and elements[0] != GAP, path, f"{pid}: bad phrase {phrase!r}")
+            require(
+                bool(elements) and elements[0] not in GAPS and elements[-1] not in GAPS,
+                path,
+                f"{pid}: bad phrase {phrase!r}",
+            )
             out.append(
                 Pattern(
                     id=pid,
@@ -137,7 +143,11 @@ def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
         patterns.extend(_patterns_of(row, defaults, path, ontology))
     for phrase in data.get("not_events") or []:
         elements = _elements(phrase)
-        require(bool(elements) and elements[0] != GAP, path, f"bad not-event phrase {phrase!r}")
+        require(
+            bool(elements) and elements[0] not in GAPS and elements[-1] not in GAPS,
+            path,
+            f"bad not-event phrase {phrase!r}",
+        )
         patterns.append(
             Pattern(
                 id="not-event",
