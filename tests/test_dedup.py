@@ -18,7 +18,14 @@ import pytest
 from click.testing import CliRunner
 
 from flashpoint.cli import main
-from flashpoint.dedup import EventConfig, MentionKey, cluster_run, load_dedup_config, split_runs
+from flashpoint.dedup import (
+    EventConfig,
+    MentionKey,
+    cluster_run,
+    component,
+    load_dedup_config,
+    split_runs,
+)
 from flashpoint.engine import ingest
 from flashpoint.errors import DataSchemaError
 from flashpoint.ingest import read_path
@@ -317,3 +324,14 @@ def test_cli_events_default_to_canonical_and_take_mentions(store: Path) -> None:
     summary = CliRunner().invoke(main, ["summary", "--db", str(store), "--json"])
     s = json.loads(summary.stdout)
     assert (s["events"], s["mentions"], s["stories"]) == (row["c"], row["e"], len(ALL) - 2)
+
+
+def test_canonical_events_rewritten_in_chunks_are_the_same(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large update rewrites its canonical events a chunk at a time (bounded memory)."""
+    monkeypatch.setattr(component, "REFRESH_CHUNK", 2)
+    db = tmp_path / "chunked.duckdb"
+    db.write_bytes(store.read_bytes())
+    assert CliRunner().invoke(main, ["dedup", "--db", str(db), "--rebuild"]).exit_code == 0
+    assert state(db) == state(store)
