@@ -670,7 +670,10 @@ class SentenceCoder:
         return None, False
 
     def passive_subject(self, t: Trigger) -> ActorMention | None:
-        """The mention right before "was/were (reportedly) <participle>", or before "who was"."""
+        """The mention right before "was/were (reportedly) <participle>", or before "who was";
+        of a reduced passive, the party right before the participle."""
+        if not self._be_passive(t):
+            return self._party_before(t.start)
         subject = self.left_agent(t)
         if subject is None:
             return None
@@ -721,24 +724,26 @@ class SentenceCoder:
         )
 
     def is_passive(self, t: Trigger) -> bool:
-        if t.pattern.kind != "verb":
-            return False
-        if not is_participle(self.keys[t.start]):
+        return self._be_passive(t) or self.reduced_passive(t)
+
+    def _be_passive(self, t: Trigger) -> bool:
+        if t.pattern.kind != "verb" or not is_participle(self.keys[t.start]):
             return False
         j = t.start - 1
         while j >= 0 and (self.keys[j] in self.g.passive_skips or self.keys[j].endswith("ly")):
             j -= 1
-        return (j >= 0 and self.keys[j] in self.g.be_forms) or self.reduced_passive(t)
+        return j >= 0 and self.keys[j] in self.g.be_forms
 
     def reduced_passive(self, t: Trigger) -> bool:
         """ "victims killed by police", "the civilians jailed over the protest": a lone
         participle right after a party, with an agent named by "by" right after it, or of a
         verb that needs an object but is followed by none. The party may still act later in
         the sentence ("the students detained in May went on hunger strike")."""
-        if t.start - 1 not in self.owner_start or not is_participle(self.keys[t.start]):
+        if not self._after_party(t.start) or not is_participle(self.keys[t.start]):
             return False
         if (
-            t.end == t.start + 1
+            t.start - 1 in self.owner_start
+            and t.end == t.start + 1
             and t.end < len(self.keys)
             and self.keys[t.end] == self.g.agent_marker
         ):
@@ -750,6 +755,29 @@ class SentenceCoder:
             and self._no_object(t.start + 1)
             and self._no_object(t.end)
         )
+
+    def _party_before(self, i: int) -> ActorMention | None:
+        """The party `_after_party` finds before token `i`."""
+        ends = (i, i - 1) if self._after_party(i) else ()
+        return next((a for e in ends for a in self.actors if self.span_of[id(a)][1] == e), None)
+
+    def _after_party(self, i: int) -> bool:
+        """A party ends right before token `i`, or one bare noun before it ("the Hamas
+        movement")."""
+        if i - 1 in self.owner_start:
+            return True
+        w = self.keys[i - 1] if i > 0 else ""
+        return (
+            i - 2 in self.owner_start
+            and w.isalpha()
+            and not is_participle(w)
+            and not any(w in words for words in self._function_words)
+        )
+
+    @functools.cached_property
+    def _function_words(self) -> tuple[frozenset[str], ...]:
+        g = self.g
+        return (g.determiners, g.prepositions, g.coordinators, g.be_forms, g.time_adverbs)
 
     def _no_object(self, i: int) -> bool:
         """Token `i` starts no object: a preposition that does not count ("at least",
