@@ -335,3 +335,23 @@ def test_canonical_events_rewritten_in_chunks_are_the_same(
     db.write_bytes(store.read_bytes())
     assert CliRunner().invoke(main, ["dedup", "--db", str(db), "--rebuild"]).exit_code == 0
     assert state(db) == state(store)
+
+
+def test_an_update_goes_on_while_another_transaction_writes(tmp_path: Path, store: Path) -> None:
+    """Before an update the store is checkpointed; DuckDB may refuse that while another
+    transaction writes, and the update goes on."""
+    from flashpoint.store import Store
+
+    db = tmp_path / "busy.duckdb"
+    with Store(db) as s:  # the coded rows of the fixture store, not deduplicated yet
+        s.con.execute(f"ATTACH '{store}' AS coded (READ_ONLY)")
+        for table in ("articles", "events"):
+            s.con.execute(f"INSERT INTO {table} SELECT * FROM coded.{table}")
+        s.con.execute("DETACH coded")
+        other = s.con.cursor()
+        other.execute("BEGIN TRANSACTION")
+        other.execute("INSERT INTO meta VALUES ('busy', 'yes')")
+        report = component.get_deduplicator(Config()).update(s)
+        other.execute("ROLLBACK")
+    assert report.articles == len(ALL)
+    assert state(db) == state(store)

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -95,6 +96,7 @@ class Deduplicator:
         ]
         if not pending:
             return report
+        _checkpoint(con)
         con.execute("BEGIN TRANSACTION")
         try:
             self._process(store, pending, report)
@@ -365,6 +367,16 @@ class MinHashDeduplicator(Deduplicator):
 
 
 # ---------------------------------------------------------------------- store helpers
+
+
+def _checkpoint(con: Any) -> None:
+    """Move what was written since the last checkpoint to the database file, so that an update
+    has DuckDB's memory to itself (the engines' writer checkpoints only here). DuckDB refuses
+    while another transaction runs; the update then goes on without it."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass
 
 
 def _insert(store: Any, table: str, rows: list[dict[str, Any]]) -> None:
