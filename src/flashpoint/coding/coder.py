@@ -405,7 +405,7 @@ class SentenceCoder:
     def _acts_again(self, a: ActorMention, t: Trigger) -> bool:
         """The subject of a reduced passive is the subject of a later verb ("the students
         detained in May went on hunger strike"), not of a noun in the participle's phrase."""
-        prev = self.keys[t.start - 1]
+        prev = self.keys[t.start - 1] if t.start else ""
         return (
             id(a) in self.reduced_subjects
             and t.pattern.kind == "verb"
@@ -779,20 +779,21 @@ class SentenceCoder:
         g = self.g
         return (g.determiners, g.prepositions, g.coordinators, g.be_forms, g.time_adverbs)
 
+    @functools.cached_property
+    def _no_object_words(self) -> tuple[frozenset[str], ...]:
+        return (self.g.recipient_stops, self.g.time_adverbs, self.g.be_forms)
+
     def _no_object(self, i: int) -> bool:
         """Token `i` starts no object: a preposition that does not count ("at least",
-        "over 20"), a time word or punctuation, or the end of the sentence."""
+        "over 20"), a time word, a form of "be", a word or mark that ends a phrase, or the end
+        of the sentence."""
         keys = self.keys
         if i >= len(keys) or not keys[i][:1].isalnum():
             return True
         if keys[i][:1].isdigit():
             return False
         if keys[i] not in self.g.prepositions:
-            return (
-                keys[i] in self.g.recipient_stops
-                or keys[i] in self.g.time_adverbs
-                or (keys[i] in self.g.be_forms)
-            )
+            return any(keys[i] in words for words in self._no_object_words)
         ahead = keys[i + 1] if i + 1 < len(keys) else "."
         counts = keys[i] in self.g.quantifiers and (
             ahead[:1].isdigit() or ahead in self.g.quantifiers
