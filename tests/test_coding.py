@@ -132,7 +132,7 @@ def test_output_does_not_depend_on_hash_order(fixtures_dir: Path) -> None:
     assert outputs[0] and outputs[0] == outputs[1]
 
 
-@pytest.mark.parametrize("cue", ["* wants to", "wants to *", "wants * to * act"])
+@pytest.mark.parametrize("cue", ["+ wants to", "wants to +", "wants + to + act"])
 def test_a_gap_cue_needs_words_on_both_sides(tmp_path: Path, cue: str) -> None:
     shipped = yaml.safe_load(
         (Path(__file__).parents[1] / "src/flashpoint/data/coding/modality.yaml").read_text("utf-8")

@@ -81,10 +81,10 @@ def _modality_by_definition(
     start = max(clause_start(toks, trigger, cues.clause_breaks), trigger - cues.window)
     words = [t.lower for t in toks[start:trigger]]
     text = " ".join(words)
-    gap = rf"\S+(?: \S+){{0,{cues.gap - 1}}}"  # a "*" in a cue stands for 1 to `gap` words
+    gap = rf"\S+(?: \S+){{0,{cues.gap - 1}}}"  # a "+" in a cue stands for 1 to `gap` words
 
     def occurs(p: tuple[str, ...]) -> bool:
-        body = " ".join(gap if w == "*" else re.escape(w) for w in p)
+        body = " ".join(gap if w == "+" else re.escape(w) for w in p)
         return re.search(rf"(?<!\S){body}(?!\S)", text) is not None
 
     found = {m: [" ".join(p) for p in ps if occurs(p)] for m, ps in cues.cues.items()}

@@ -199,17 +199,12 @@ class _Composer:
         country, sector = self.country_sector(e)
         entries = [e.entry_id]
         if e.kind in MODIFIER_KINDS:
-            if (
-                pos + 1 < len(self.toks)
-                and self.keys[pos] == "-"
-                and self.keys[pos + 1] in c.leader_words
-            ):
+            hyphened = (
+                self.keys[pos + 1] if pos + 1 < len(self.toks) and self.keys[pos] == "-" else None
+            )
+            if hyphened in c.leader_words:
                 pos += 2  # "the Saudi-led coalition": the leader is the actor
-            elif (
-                pos + 1 < len(self.toks)
-                and self.keys[pos] == "-"
-                and self.keys[pos + 1] in c.sponsor_words
-            ):
+            elif hyphened in c.sponsor_words:
                 sponsor, country, pos = e.country or country, None, pos + 2
             elif pos < len(self.toks) and self.keys[pos] in c.sponsor_words:
                 sponsor, country, pos = e.country or country, None, pos + 1

@@ -95,9 +95,22 @@ class Grammar:
     response_window: int
     ending_verbs: frozenset[str]
     ending_nouns: frozenset[str]
+    ending_preps: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
     modifier_max: int
+
+    @functools.cached_property
+    def function_words(self) -> frozenset[str]:
+        """Words that are no bare noun ("the Hamas movement jailed")."""
+        return (
+            self.determiners | self.prepositions | self.coordinators | self.be_forms
+        ) | self.time_adverbs
+
+    @functools.cached_property
+    def no_object_words(self) -> frozenset[str]:
+        """Words after a verb that start no object ("the men detained yesterday were")."""
+        return self.recipient_stops | self.time_adverbs | self.be_forms
 
 
 @functools.lru_cache(maxsize=8)
@@ -771,17 +784,8 @@ class SentenceCoder:
             i - 2 in self.owner_start
             and w.isalpha()
             and not is_participle(w)
-            and not any(w in words for words in self._function_words)
+            and w not in self.g.function_words
         )
-
-    @functools.cached_property
-    def _function_words(self) -> tuple[frozenset[str], ...]:
-        g = self.g
-        return (g.determiners, g.prepositions, g.coordinators, g.be_forms, g.time_adverbs)
-
-    @functools.cached_property
-    def _no_object_words(self) -> tuple[frozenset[str], ...]:
-        return (self.g.recipient_stops, self.g.time_adverbs, self.g.be_forms)
 
     def _no_object(self, i: int) -> bool:
         """Token `i` starts no object: a preposition that does not count ("at least",
@@ -793,12 +797,10 @@ class SentenceCoder:
         if keys[i][:1].isdigit():
             return False
         if keys[i] not in self.g.prepositions:
-            return any(keys[i] in words for words in self._no_object_words)
+            return keys[i] in self.g.no_object_words
         ahead = keys[i + 1] if i + 1 < len(keys) else "."
-        counts = keys[i] in self.g.quantifiers and (
-            ahead[:1].isdigit() or ahead in self.g.quantifiers
-        )
-        return not counts and ahead not in ("least", "to", "than")
+        counts = i + 1 < len(keys) and keys[i] in self.g.quantifiers and self._counting(i + 1)
+        return not counts and ahead not in ("least", "to", "than")  # "at least", "up to"
 
     def roles(
         self, t: Trigger
@@ -810,7 +812,8 @@ class SentenceCoder:
         recipient: ActorMention | None
         actors: list[ActorMention | None] = [None]
         how: list[str] = []
-        passive = self.is_passive(t)
+        reduced = self.reduced_passive(t)
+        passive = reduced or self._be_passive(t)
         if p.kind == "noun" and not self._after_light_verb(t.start):
             how.append("nominal trigger")
             actor, recipient = self.agent_after_by(t), None
@@ -869,7 +872,7 @@ class SentenceCoder:
             recipient = None
         if recipient is not None:
             self.acted_upon.add(id(recipient))
-            if passive and self.reduced_passive(t):
+            if reduced:
                 self.reduced_subjects.add(id(recipient))
         recipients: list[ActorMention | None] = (
             list(self._coordinated(recipient, +1)) if recipient else [None]
@@ -934,7 +937,11 @@ class SentenceCoder:
         j = t.start - 1
         while j >= 0 and self.keys[j] in self.g.determiners:
             j -= 1
-        return j >= 1 and self.keys[j] in ("of", "on") and self.keys[j - 1] in self.g.ending_nouns
+        return (
+            j >= 1
+            and self.keys[j] in self.g.ending_preps
+            and self.keys[j - 1] in self.g.ending_nouns
+        )
 
     def participle_modifier(self, t: Trigger) -> bool:
         """ "detained protesters", "jailed activist", "from occupied territory": a participle

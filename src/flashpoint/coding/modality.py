@@ -10,7 +10,7 @@ from ..knowledge import load_yaml, require
 from ..model import Modality
 from ..pipeline import Config, data_path
 from ..text.tokens import Token, tokenize
-from .patterns import GAP
+from .patterns import GAP, SOME_GAP, gaps_inside
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ModalityCues:
     refusal_cues: frozenset[str] = frozenset()  # negation cues that make a refusal
     refusal_as: dict[str, dict[str, str | None]] = field(default_factory=dict)
     habitual: tuple[tuple[str, ...], ...] = ()
-    gap: int = 0  # the most words a `*` in a cue stands for
+    gap: int = 0  # the most words a `+` in a cue stands for
     # first word -> (rank, modality or None for habitual, phrase): one scan finds every cue
     by_first: dict[str, list[tuple[int, Modality | None, tuple[str, ...]]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -49,9 +49,9 @@ def _build(path: Path, mtime: float) -> ModalityCues:
         cues[Modality(name)] = tuple(tuple(t.lower for t in tokenize(p)) for p in phrases)
         for cue in cues[Modality(name)]:
             require(
-                GAP not in (cue[0], cue[-1]) and cue.count(GAP) <= 1,
+                gaps_inside(cue) and cue.count(SOME_GAP) <= 1 and GAP not in cue,
                 path,
-                f"cue {' '.join(cue)!r}: a {GAP} stands between words, once",
+                f"cue {' '.join(cue)!r}: a {SOME_GAP} stands between words, once",
             )
     precedence = tuple(Modality(p) for p in data["precedence"])
     require(set(precedence) == set(cues), path, "precedence must list every cue modality once")
@@ -100,11 +100,11 @@ def refusal_of(toks: list[Token], trigger: int, cues: ModalityCues) -> bool:
 
 
 def _matches(words: list[str], i: int, phrase: tuple[str, ...], gap: int) -> bool:
-    """`phrase` starts at words[i]; a `*` in it stands for 1 to `gap` words ("wants * to":
-    "wants Moscow to", "wants the army to")."""
-    if GAP not in phrase:
+    """`phrase` starts at words[i]; a `+` in it stands for 1 to `gap` words ("wants + to":
+    "wants Moscow to", "wants the army to"), as in pattern phrases."""
+    if SOME_GAP not in phrase:
         return tuple(words[i : i + len(phrase)]) == phrase
-    k = phrase.index(GAP)
+    k = phrase.index(SOME_GAP)
     head, tail = phrase[:k], phrase[k + 1 :]
     if tuple(words[i : i + k]) != head:
         return False

@@ -74,6 +74,11 @@ class PatternSet:
         return found
 
 
+def gaps_inside(elements: tuple[str, ...]) -> bool:
+    """A phrase neither starts nor ends with a gap (patterns and modality cues alike)."""
+    return bool(elements) and elements[0] not in GAPS and elements[-1] not in GAPS
+
+
 def _elements(phrase: str) -> tuple[str, ...]:
     return tuple(t.text if t.text in GAPS else t.lower for t in tokenize(phrase))
 
@@ -101,11 +106,7 @@ def _patterns_of(
     for kind in ("verbs", "nouns"):
         for phrase in row.get(kind) or []:
             elements = _elements(phrase)
-            require(
-                bool(elements) and elements[0] not in GAPS and elements[-1] not in GAPS,
-                path,
-                f"{pid}: bad phrase {phrase!r}",
-            )
+            require(gaps_inside(elements), path, f"{pid}: bad phrase {phrase!r}")
             out.append(
                 Pattern(
                     id=pid,
@@ -143,11 +144,7 @@ def _build(path: Path, mtime: float, ontology: Ontology) -> PatternSet:
         patterns.extend(_patterns_of(row, defaults, path, ontology))
     for phrase in data.get("not_events") or []:
         elements = _elements(phrase)
-        require(
-            bool(elements) and elements[0] not in GAPS and elements[-1] not in GAPS,
-            path,
-            f"bad not-event phrase {phrase!r}",
-        )
+        require(gaps_inside(elements), path, f"bad not-event phrase {phrase!r}")
         patterns.append(
             Pattern(
                 id="not-event",
