@@ -10,6 +10,7 @@ from flashpoint.coding.coder import DocumentCoder
 from flashpoint.coding.conventions import load_conventions
 from flashpoint.coding.ontology import load_ontology
 from flashpoint.knowledge import DataSchemaError
+from flashpoint.model import Modality
 from flashpoint.pipeline import Config, data_path
 
 
@@ -19,6 +20,7 @@ def test_shipped_conventions_load() -> None:
     assert conv.accusation == "112" and conv.threat == "138"
     assert "say" in conv.speech_verbs and "19" in conv.report_roots
     assert conv.counterparts == {"043": "042"}
+    assert conv.needs_actor and conv.modalities == {Modality.ASSERTED, Modality.FUTURE}
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,7 @@ def test_shipped_conventions_load() -> None:
         ('accusation: "112"', 'accusation: "999"', "unknown CAMEO code"),
         ('threat: "138"', 'threat: "015"', "has no PLOVER type"),
         ('roots: ["18", "19", "20"]', 'roots: ["1"]', "unknown CAMEO root"),
+        ("modalities: [asserted, future]", "modalities: [asserted, likely]", "unknown modality"),
     ],
 )
 def test_a_bad_conventions_file_is_refused(

@@ -35,12 +35,18 @@ class CameoConventions:
     intent_roots: frozenset[str]
     threat: str
     counterparts: dict[str, str]
+    needs_actor: bool
+    modalities: frozenset[Modality]
 
 
 @functools.lru_cache(maxsize=8)
 def _load(path: Path, mtime: float, ontology: Ontology) -> CameoConventions:
     d = load_yaml(path)
     reports, intent = d.get("reports") or {}, d.get("intent") or {}
+    recorded = d.get("recorded") or {}
+    known = {m.value for m in Modality}
+    for m in recorded.get("modalities", []):
+        require(m in known, path, f"unknown modality {m!r} (known: {', '.join(sorted(known))})")
     conv = CameoConventions(
         directed_pairs=bool(d.get("directed_pairs", True)),
         speech_verbs=frozenset(reports.get("speech_verbs", [])),
@@ -50,6 +56,8 @@ def _load(path: Path, mtime: float, ontology: Ontology) -> CameoConventions:
         intent_roots=frozenset(str(r) for r in intent.get("roots", [])),
         threat=str(intent.get("threat", "138")),
         counterparts={str(k): str(v) for k, v in (d.get("counterparts") or {}).items()},
+        needs_actor=bool(recorded.get("needs_actor", False)),
+        modalities=frozenset(Modality(m) for m in recorded.get("modalities", list(known))),
     )
     codes = [conv.accusation, conv.threat, *conv.counterparts, *conv.counterparts.values()]
     for code in codes:
@@ -160,7 +168,13 @@ def apply_cameo(
         if other and d.actor is not None and d.recipient is not None:
             swapped = replace(d, actor=d.recipient, recipient=d.actor)
             out.append(_recoded(swapped, other, ontology, "CAMEO convention: the other side"))
-    return _unique(out)
+    return _unique([d for d in out if _recorded(d, conv)])
+
+
+def _recorded(d: Draft, conv: CameoConventions) -> bool:
+    """Whether a CAMEO data set would record `d` (after the rewrites above, so an announced
+    attack, now an asserted threat, is kept)."""
+    return d.modality in conv.modalities and not (conv.needs_actor and d.actor is None)
 
 
 def _unique(drafts: list[Draft]) -> list[Draft]:
