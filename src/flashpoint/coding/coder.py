@@ -83,8 +83,10 @@ class Grammar:
     phrase_breaks: frozenset[str]
     embedding_types: frozenset[str]
     embedding_preps: frozenset[str]
+    charge_types: frozenset[str]
     embedding_window: int
     content_nouns: frozenset[str]
+    aim_markers: frozenset[str]
     reporting_verbs: frozenset[str]
     fallback_preps: frozenset[str]
     place_recipient_types: frozenset[str]
@@ -96,16 +98,18 @@ class Grammar:
     ending_verbs: frozenset[str]
     ending_nouns: frozenset[str]
     ending_preps: frozenset[str]
+    own_act_preps: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
     modifier_max: int
 
     @functools.cached_property
     def function_words(self) -> frozenset[str]:
-        """Words that are no bare noun ("the Hamas movement jailed")."""
-        return (
-            self.determiners | self.prepositions | self.coordinators | self.be_forms
-        ) | self.time_adverbs
+        """Words that are no bare noun ("the Hamas movement jailed"; "the diplomats it
+        accused": a pronoun is the subject)."""
+        return (self.determiners | self.prepositions | self.coordinators | self.be_forms) | (
+            self.time_adverbs | self.phrase_breaks
+        )
 
     @functools.cached_property
     def no_object_words(self) -> frozenset[str]:
@@ -762,11 +766,13 @@ class SentenceCoder:
         ):
             return self.agent_after_by(t) is not None
         # a phrase trigger may hold its object ("tortured detainees") or have it after its
-        # preposition ("freed on bail two ministers")
+        # preposition ("freed on bail two ministers"), but not a verb ("the rebels blamed for
+        # the attack denied it")
+        after = self.keys[t.end] if t.end < len(self.keys) else "."
         return (
             verb_lemma(self.keys[t.start]) in self.g.object_verbs
             and self._no_object(t.start + 1)
-            and self._no_object(t.end)
+            and (self._no_object(t.end) or (t.end > t.start + 1 and is_participle(after)))
         )
 
     def _party_before(self, i: int) -> ActorMention | None:
@@ -856,8 +862,12 @@ class SentenceCoder:
                 recipient = self.object_inside(t, with_country=False)
                 how += ["recipient: the object the phrase names"] * bool(recipient)
             if recipient is None and len(actors) == 1 and actors[0] is not None:
-                # never the only party of an event, nor the partner of joint actors or a place
-                recipient = self.right_recipient(t, self.g.fallback_preps)
+                # never the only party of an event, nor the partner of joint actors or a place.
+                # A pattern that needs its recipient named takes only the object's "of"
+                # ("released followers of the rebel leader"); one whose recipient is its
+                # object takes none ("helped heal the rift with Qatar" helps no party).
+                fallback = frozenset({"of"}) if p.needs_recipient else self.g.fallback_preps
+                recipient = None if p.object_only else self.right_recipient(t, fallback)
                 if recipient is not None and recipient.locative:
                     recipient = None
                 how += ["recipient: the first party after a preposition"] * bool(recipient)
@@ -896,8 +906,11 @@ class SentenceCoder:
             j -= 1  # "threatened to launch a new ground operation"
         if not purpose and (j < 0 or self.keys[j] not in self.g.embedding_preps):
             return None
+        gerund = t.pattern.kind == "verb" and self.keys[t.start].endswith("ing")
         for outer in reversed(earlier):
-            if outer.pattern.event_type not in self.g.embedding_types and not purpose:
+            kind = outer.pattern.event_type
+            charge = gerund and kind in self.g.charge_types  # "jailed him for helping ..."
+            if kind not in self.g.embedding_types and not purpose and not charge:
                 continue
             if any(self.keys[k] in self.g.role_breaks for k in range(outer.end, t.start)):
                 continue
@@ -927,6 +940,13 @@ class SentenceCoder:
         if m in self.owner_start:
             m = self.owner_start[m] - 1
         return m >= 0 and self.keys[m] in self.g.determiners
+
+    def aimed_act(self, t: Trigger) -> bool:
+        """ "a trip aimed at pushing for a ceasefire": an act right after an aim marker
+        (`aim_markers`) is what something else is for."""
+        start = t.start if t.pattern.kind == "verb" else self._before_phrase(t.start) + 1
+        before = [" ".join(self.keys[start - n : start]) for n in (2, 3) if start >= n]
+        return any(words in self.g.aim_markers for words in before)
 
     def ended_act(self, t: Trigger) -> bool:
         """ "agreed to lift the sanctions", "halted the offensive": a noun act that a verb of
@@ -993,6 +1013,22 @@ class SentenceCoder:
             j = self.owner_start[j] - 1
         return j >= 0 and self.keys[j] == ","
 
+    def _own_act(self, t: Trigger) -> bool:
+        """A noun act after "during" (`own_act_preps`) and at most two other words: "held
+        talks during a surprise visit to Beirut"."""
+        if t.pattern.kind != "noun":
+            return False
+        for j in range(t.start - 1, max(-1, t.start - 4), -1):
+            if self.keys[j] in self.g.own_act_preps:
+                return True
+            if (
+                j in self.in_actor
+                or not self.keys[j].isalpha()
+                or self.keys[j] in self.g.prepositions
+            ):
+                return False
+        return False
+
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
         seen: list[Trigger] = []
@@ -1004,6 +1040,7 @@ class SentenceCoder:
             seen.append(t)
             if outer is None and (
                 self.aim_of_noun(t)
+                or self.aimed_act(t)
                 or self.participle_modifier(t)
                 or self.parenthetical_report(t)
                 or self.ended_act(t)
@@ -1024,6 +1061,9 @@ class SentenceCoder:
             if previous != [None] and self._shares_subject(t):
                 actors = [a for a in previous if not any(a is r for r in recipients)] or actors
                 how = [*how, "actor: that of the verb it is coordinated with"]
+            elif previous != [None] and actors == [None] and self._own_act(t):
+                actors = [a for a in previous if not any(a is r for r in recipients)] or actors
+                how = [*how, "actor: that of the verb before (an act it did during it)"]
             if t.pattern.kind == "verb":
                 previous = actors
             if recipients == [None] and id(t) in content_target:

@@ -33,6 +33,7 @@ class Pattern:
     actor_sectors: frozenset[str]
     window: int
     needs_recipient: bool = False
+    object_only: bool = False
 
     @property
     def blocks_only(self) -> bool:
@@ -99,9 +100,8 @@ def _patterns_of(
     context = tuple(row.get("context") or ())
     for c in context:
         require(c in ontology.contexts, path, f"{pid}: unknown context {c!r}")
-    preps = frozenset(defaults.get("recipient_preps", [])) | frozenset(
-        row.get("recipient_preps") or []
-    )
+    shared = [] if row.get("object_only") else defaults.get("recipient_preps", [])
+    preps = frozenset(shared) | frozenset(row.get("recipient_preps") or [])
     out = []
     for kind in ("verbs", "nouns"):
         for phrase in row.get(kind) or []:
@@ -121,6 +121,7 @@ def _patterns_of(
                     actor_sectors=frozenset(row.get("actor_sectors") or ()),
                     window=int(row.get("window", defaults.get("window", 10))),
                     needs_recipient=bool(row.get("needs_recipient", False)),
+                    object_only=bool(row.get("object_only", False)),
                 )
             )
     require(bool(out), path, f"{pid}: a pattern needs verbs or nouns")
