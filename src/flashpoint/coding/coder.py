@@ -99,6 +99,8 @@ class Grammar:
     ending_nouns: frozenset[str]
     ending_preps: frozenset[str]
     own_act_preps: frozenset[str]
+    origin_types: frozenset[str]
+    origin_preps: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
     modifier_max: int
@@ -617,18 +619,41 @@ class SentenceCoder:
                 self.keys[k] in self.g.role_breaks for k in range(min(j, t.start), max(j, t.end))
             ):
                 continue
-            return ActorMention(
-                sentence_index=place.sentence_index,
-                span=place.span,
-                text=place.text,
-                code=place.country,
-                country=place.country,
-                sector=None,
-                name=place.name,
-                entry=f"place:{place.name}",
-                locative=True,
-            )
+            return self._place_actor(place)
         return None
+
+    def place_after(self, t: Trigger, preps: frozenset[str]) -> ActorMention | None:
+        """The country of the first place after the trigger, within its window, named after
+        one of `preps` in the trigger's clause."""
+        end = self.toks[t.end - 1].end
+        for place in sorted(self.places, key=lambda p: p.span.start):
+            if place.country is None or place.span.start < end:
+                continue
+            before = [k for k, tok in enumerate(self.toks) if tok.end <= place.span.start]
+            j = before[-1] if before else -1
+            while j >= t.end and self.keys[j] in self.g.determiners:
+                j -= 1
+            if j < t.end or j - t.end > t.pattern.window or self.keys[j] not in preps:
+                continue
+            if any(self.keys[k] in self.g.role_breaks for k in range(t.end, j)):
+                return None
+            return self._place_actor(place)
+        return None
+
+    def _place_actor(self, place: PlaceMention) -> ActorMention:
+        """The country of a place (one with a country) as a party."""
+        assert place.country is not None  # callers skip places without one
+        return ActorMention(
+            sentence_index=place.sentence_index,
+            span=place.span,
+            text=place.text,
+            code=place.country,
+            country=place.country,
+            sector=None,
+            name=place.name,
+            entry=f"place:{place.name}",
+            locative=True,
+        )
 
     def _before_count(self, j: int) -> int:
         """The token before a count that ends at `j` ("to about 550 households", "killed at
@@ -648,13 +673,19 @@ class SentenceCoder:
         return self.keys[i][:1].isdigit() or self.keys[i] in self.g.quantifiers
 
     def _direct_object(self, end: int, a0: int) -> bool:
-        """Only determiners and modifiers stand between the verb and the mention."""
+        """Only determiners and modifiers stand between the verb and the mention; a
+        participle after either is one too ("helped the two exiled dissidents")."""
         gap = self.keys[end:a0]
         if gap[:2] in (["at", "least"], ["up", "to"]):
             gap = gap[2:]
-        return len(gap) <= 3 and all(
-            w in self.g.determiners or w == "," or self._modifier(w) for w in gap
-        )
+
+        def modifies(k: int) -> bool:
+            w = gap[k]
+            if w in self.g.determiners or w == "," or self._modifier(w):
+                return True
+            return k > 0 and gap[k - 1] != "," and is_participle(w)
+
+        return len(gap) <= 3 and all(modifies(k) for k in range(len(gap)))
 
     def agent_after_by(self, t: Trigger) -> ActorMention | None:
         """'by X' after a passive verb; 'by X' or 'from X' after a noun ("criticism from X")."""
@@ -1124,7 +1155,8 @@ class SentenceCoder:
                     continue
                 out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
         placed = [
-            self._with_phrase_recipient(self._with_place_recipient(d)) for d in merge_drafts(out)
+            self._with_phrase_recipient(self._with_place_recipient(self._with_origin(d)))
+            for d in merge_drafts(out)
         ]
         return [d for d in placed if d.actor is not None or d.recipient is not None]
 
@@ -1223,6 +1255,21 @@ class SentenceCoder:
     def _may_take_place(self, t: Trigger) -> bool:
         return t.pattern.event_type in self.g.place_recipient_types and self._reported_as_happening(
             t
+        )
+
+    def _with_origin(self, d: Draft) -> Draft:
+        """An attack with no actor comes from the country of a place after "from" (`origin_preps`)
+        in its clause ("a mortar bomb was fired at it from the Gaza Strip")."""
+        t = d.trigger
+        if d.actor is not None or t.pattern.event_type not in self.g.origin_types:
+            return d
+        origin = self.place_after(t, self.g.origin_preps)
+        if origin is None or (d.recipient is not None and d.recipient.country == origin.country):
+            return d
+        return replace(
+            d,
+            actor=origin,
+            how=(*d.how, f"actor: the country the attack came from {origin.text!r}"),
         )
 
     def _with_place_recipient(self, d: Draft) -> Draft:
