@@ -142,3 +142,24 @@ def test_a_gap_cue_needs_words_on_both_sides(tmp_path: Path, cue: str) -> None:
     (tmp_path / "coding" / "modality.yaml").write_text(yaml.safe_dump(shipped), "utf-8")
     with pytest.raises(DataSchemaError, match="stands between words"):
         load_modality(Config(data_dir=tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("modes", ["none", "missiles"], "not a mode of ASSAULT"),
+        ("type", "RIOT", "unknown type"),
+        ("cameo", "999", "unknown CAMEO code"),
+    ],
+)
+def test_a_bad_crowd_rule_is_refused(tmp_path: Path, field: str, value: Any, message: str) -> None:
+    from flashpoint.coding.coder import DocumentCoder
+
+    shipped = yaml.safe_load(
+        (Path(__file__).parents[1] / "src/flashpoint/data/coding/grammar.yaml").read_text("utf-8")
+    )
+    shipped["crowd_violence"][field] = value
+    (tmp_path / "coding").mkdir()
+    (tmp_path / "coding" / "grammar.yaml").write_text(yaml.safe_dump(shipped), "utf-8")
+    with pytest.raises(DataSchemaError, match=message):
+        DocumentCoder(Config(data_dir=tmp_path))

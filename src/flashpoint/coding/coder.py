@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..actors.dictionary import load_actor_dictionary
-from ..knowledge import load_yaml
+from ..knowledge import load_yaml, require
 from ..model import (
     ActorMention,
     BlockKind,
@@ -100,6 +100,8 @@ class Grammar:
     ending_preps: frozenset[str]
     own_act_preps: frozenset[str]
     origin_types: frozenset[str]
+    crowd_agents: frozenset[str]
+    crowd_violence: dict[str, Any]
     origin_preps: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
@@ -1153,7 +1155,8 @@ class SentenceCoder:
                     continue
                 if actor is not None and recipient is not None and actor.code == recipient.code:
                     continue
-                out.append(Draft(t, actor, recipient, modality, cues, tuple(how)))
+                trigger, riot = self._as_riot(t, actor)
+                out.append(Draft(trigger, actor, recipient, modality, cues, (*how, *riot)))
         placed = [
             self._with_phrase_recipient(self._with_place_recipient(self._with_origin(d)))
             for d in merge_drafts(out)
@@ -1256,6 +1259,27 @@ class SentenceCoder:
         return t.pattern.event_type in self.g.place_recipient_types and self._reported_as_happening(
             t
         )
+
+    def _as_riot(self, t: Trigger, actor: ActorMention | None) -> tuple[Trigger, tuple[str, ...]]:
+        """Violence whose actor is a crowd ("protesters torched a building") is a riot
+        (`crowd_violence`), with the pattern's phrase kept in its id."""
+        rule = self.g.crowd_violence
+        if actor is None or t.pattern.event_type != rule["from"]:
+            return t, ()
+        if (t.pattern.mode or "none") not in rule["modes"]:
+            return t, ()
+        word = actor.entry.rsplit(":", 1)[-1].lower() if "agent:" in actor.entry else ""
+        if word not in self.g.crowd_agents:
+            return t, ()
+        pattern = replace(
+            t.pattern,
+            event_type=rule["type"],
+            mode=rule["mode"],
+            context=(),
+            cameo=rule["cameo"],
+            id=f"{t.pattern.id}+crowd",
+        )
+        return replace(t, pattern=pattern), (f"violence by a crowd ({word!r}): a riot",)
 
     def _with_origin(self, d: Draft) -> Draft:
         """An attack with no actor comes from the country of a place after "from" (`origin_preps`)
@@ -1394,6 +1418,17 @@ def _nearest_place(
     )
 
 
+def _check_crowd_rule(g: Grammar, ontology: Ontology, path: Path) -> None:
+    rule = g.crowd_violence
+    require(rule.get("from") in ontology.event_types, path, "crowd_violence: unknown 'from' type")
+    for mode in rule.get("modes", []):
+        known = mode == "none" or ontology.has_mode(rule["from"], mode)
+        require(known, path, f"crowd_violence: {mode!r} is not a mode of {rule['from']}")
+    require(rule.get("type") in ontology.event_types, path, "crowd_violence: unknown type")
+    require(ontology.has_mode(rule["type"], rule.get("mode")), path, "crowd_violence: bad mode")
+    require(str(rule.get("cameo")) in ontology.cameo, path, "crowd_violence: unknown CAMEO code")
+
+
 class DocumentCoder:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -1401,6 +1436,7 @@ class DocumentCoder:
         self.cues = load_modality(config)
         self.grammar = load_grammar(config)
         self.ontology: Ontology = load_ontology(config)
+        _check_crowd_rule(self.grammar, self.ontology, data_path(config, "coding/grammar.yaml"))
         if config.conventions not in CONVENTIONS:
             raise ValueError(
                 f"unknown conventions {config.conventions!r} (known: {', '.join(CONVENTIONS)})"
