@@ -100,9 +100,9 @@ class Grammar:
     ending_preps: frozenset[str]
     own_act_preps: frozenset[str]
     origin_types: frozenset[str]
+    origin_preps: frozenset[str]
     crowd_agents: frozenset[str]
     crowd_violence: dict[str, Any]
-    origin_preps: frozenset[str]
     object_verbs: frozenset[str]
     time_adverbs: frozenset[str]
     modifier_max: int
@@ -611,10 +611,7 @@ class SentenceCoder:
         for place in sorted(self.places, key=lambda p: abs(p.span.start - anchor)):
             if place.country is None or place.country in own:
                 continue
-            before = [k for k, tok in enumerate(self.toks) if tok.end <= place.span.start]
-            j = before[-1] if before else -1
-            while j >= 0 and self.keys[j] in self.g.determiners:
-                j -= 1
+            j = self._word_before(place, 0)
             if j < 0 or self.keys[j] not in self.locative_preps:
                 continue
             if any(
@@ -631,16 +628,22 @@ class SentenceCoder:
         for place in sorted(self.places, key=lambda p: p.span.start):
             if place.country is None or place.span.start < end:
                 continue
-            before = [k for k, tok in enumerate(self.toks) if tok.end <= place.span.start]
-            j = before[-1] if before else -1
-            while j >= t.end and self.keys[j] in self.g.determiners:
-                j -= 1
+            j = self._word_before(place, t.end)
             if j < t.end or j - t.end > t.pattern.window or self.keys[j] not in preps:
                 continue
             if any(self.keys[k] in self.g.role_breaks for k in range(t.end, j)):
                 return None
             return self._place_actor(place)
         return None
+
+    def _word_before(self, place: PlaceMention, first: int) -> int:
+        """The token before a place and its determiners, looking no further back than token
+        `first` (-1 or less than `first`: none)."""
+        before = [k for k, tok in enumerate(self.toks) if tok.end <= place.span.start]
+        j = before[-1] if before else -1
+        while j >= first and self.keys[j] in self.g.determiners:
+            j -= 1
+        return j
 
     def _place_actor(self, place: PlaceMention) -> ActorMention:
         """The country of a place (one with a country) as a party."""
@@ -1419,6 +1422,7 @@ def _nearest_place(
 
 
 def _check_crowd_rule(g: Grammar, ontology: Ontology, path: Path) -> None:
+    """`crowd_violence` in grammar.yaml names known types, modes and a known CAMEO code."""
     rule = g.crowd_violence
     require(rule.get("from") in ontology.event_types, path, "crowd_violence: unknown 'from' type")
     for mode in rule.get("modes", []):
