@@ -1065,6 +1065,18 @@ class SentenceCoder:
                 return False
         return False
 
+    def _borrowed_actor(
+        self, t: Trigger, previous: list[ActorMention | None], actors: list[ActorMention | None]
+    ) -> str:
+        """Why `t` takes the actors of the verb before it (empty: it does not)."""
+        if previous == [None]:
+            return ""
+        if self._shares_subject(t):
+            return "actor: that of the verb it is coordinated with"
+        if actors == [None] and self._own_act(t):
+            return "actor: that of the verb before (an act it did during it)"
+        return ""
+
     def drafts(self) -> list[Draft]:
         out: list[Draft] = []
         seen: list[Trigger] = []
@@ -1094,12 +1106,10 @@ class SentenceCoder:
                 continue
             modality, cues = modality_of(self.toks, t.start, self.cues)
             actors, recipients, how = self.roles(t)
-            if previous != [None] and self._shares_subject(t):
+            borrowed = self._borrowed_actor(t, previous, actors)
+            if borrowed:
                 actors = [a for a in previous if not any(a is r for r in recipients)] or actors
-                how = [*how, "actor: that of the verb it is coordinated with"]
-            elif previous != [None] and actors == [None] and self._own_act(t):
-                actors = [a for a in previous if not any(a is r for r in recipients)] or actors
-                how = [*how, "actor: that of the verb before (an act it did during it)"]
+                how = [*how, borrowed]
             if t.pattern.kind == "verb":
                 previous = actors
             if recipients == [None] and id(t) in content_target:
@@ -1274,14 +1284,7 @@ class SentenceCoder:
         word = actor.entry.rsplit(":", 1)[-1].lower() if "agent:" in actor.entry else ""
         if word not in self.g.crowd_agents:
             return t, ()
-        pattern = replace(
-            t.pattern,
-            event_type=rule["type"],
-            mode=rule["mode"],
-            context=(),
-            cameo=rule["cameo"],
-            id=f"{t.pattern.id}+crowd",
-        )
+        pattern = t.pattern.recoded(rule["type"], rule["mode"], (), rule["cameo"], "crowd")
         return replace(t, pattern=pattern), (f"violence by a crowd ({word!r}): a riot",)
 
     def _with_origin(self, d: Draft) -> Draft:

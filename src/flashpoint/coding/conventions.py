@@ -78,14 +78,7 @@ def _recoded(d: Draft, code: str, ontology: Ontology, why: str) -> Draft:
     plover = ontology.to_plover(code)
     assert plover is not None  # checked when the file was loaded
     event_type, mode, context = plover
-    pattern = replace(
-        d.trigger.pattern,
-        event_type=event_type,
-        mode=mode,
-        context=context,
-        cameo=code,
-        id=f"{d.trigger.pattern.id}+cameo.{code}",
-    )
+    pattern = d.trigger.pattern.recoded(event_type, mode, context, code, f"cameo.{code}")
     return replace(d, trigger=replace(d.trigger, pattern=pattern), how=(*d.how, why))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,19 @@ class Pattern:
     @property
     def phrase(self) -> str:
         return " ".join(self.elements)
+
+    def recoded(
+        self, event_type: str, mode: str | None, context: tuple[str, ...], cameo: str, tag: str
+    ) -> Pattern:
+        """This phrase read as another code (a convention or a rule); `tag` marks the id."""
+        return replace(
+            self,
+            event_type=event_type,
+            mode=mode,
+            context=context,
+            cameo=cameo,
+            id=f"{self.id}+{tag}",
+        )
 
 
 @dataclass(frozen=True)

@@ -371,8 +371,8 @@ class MinHashDeduplicator(Deduplicator):
 
 def _checkpoint(con: Any) -> None:
     """Move what was written since the last checkpoint to the database file, so that an update
-    has DuckDB's memory to itself (the engines' writer checkpoints only here). DuckDB refuses
-    while another transaction runs; the update then goes on without it."""
+    has DuckDB's memory to itself (the engines' writer checkpoints only here). Should DuckDB
+    refuse (another transaction may be open), the update goes on without it."""
     try:
         con.execute("CHECKPOINT")
     except duckdb.Error:
