@@ -20,7 +20,7 @@ from flashpoint.coding.patterns import GAPS, load_patterns
 from flashpoint.model import BlockKind, Modality, Span
 from flashpoint.pipeline import Config
 from flashpoint.text.tokens import Token, is_lowercase_text, tokenize, word_forms
-from flashpoint.when.resolve import _sentence_hits, load_lexicon
+from flashpoint.when.resolve import _missing, _sentence_hits, load_lexicon
 
 DICT = load_actor_dictionary()
 PATTERNS = load_patterns()
@@ -147,6 +147,27 @@ def test_gated_date_rules_find_what_ungated_rules_find(
     text = re.sub(r"\s+([,.])", r"\1", text)
     gated = _sentence_hits(text, 0, len(text), LEX, published, text.lower())
     assert gated == _sentence_hits(text, 0, len(text), LEX, published, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(TIME_WORDS), max_size=8),
+    st.lists(st.sampled_from(TIME_WORDS), max_size=8),
+    st.sampled_from([None, dt.date(2026, 3, 8)]),
+)
+def test_features_the_document_lacks_skip_its_sentences(
+    before: list[str], words: list[str], published: dt.date | None
+) -> None:
+    # the second sentence, searched with what the whole document lacks, finds what an
+    # ungated search of it finds
+    head, sentence = " ".join(before) + ". ", " ".join(words) + "."
+    text = head + sentence
+    low = text.lower()
+    absent = _missing(low, 0, len(text), LEX)
+    start, end = len(head), len(text)
+    assert _sentence_hits(text, start, end, LEX, published, low, absent) == _sentence_hits(
+        text, start, end, LEX, published, None
+    )
 
 
 @QUICK

@@ -70,6 +70,10 @@ class Lexicon:
     # before its pattern runs (see `_gates`): the same hits, a fraction of the regex work.
     features: dict[str, re.Pattern[str]] = field(default_factory=dict)
     gates: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    # the rules left for each set of missing features (`_rules_without`), filled as met
+    rules_by_missing: dict[frozenset[str], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -441,33 +445,44 @@ def _core_start(m: re.Match[str]) -> int:
     return m.start("core") if "core" in m.re.groupindex and m.group("core") else m.start()
 
 
-def _skip(
-    name: str, low: str | None, start: int, end: int, lex: Lexicon, missing: frozenset[str]
-) -> bool:
-    """True when the rule cannot match the sentence (`low`: the lowercased ASCII text;
-    `missing`: the features it lacks)."""
-    if low is None:
-        return False
-    if not missing.isdisjoint(_NEEDS.get(name, ())):
-        return True
-    gate = lex.gates.get(name)
-    return gate is not None and gate.search(low, start, end) is None
+def _rules_without(
+    lex: Lexicon, missing: frozenset[str]
+) -> tuple[tuple[str, _Rule, re.Pattern[str] | None], ...]:
+    """The lexicon's rules that can match a sentence lacking the `missing` features, each
+    with its gate (None: no gate applies); worked out once per set of missing features."""
+    found = lex.rules_by_missing.get(missing)
+    if found is None:
+        found = lex.rules_by_missing[missing] = tuple(
+            (name, rule, lex.gates.get(name))
+            for name, rule in _RULES
+            if name in lex.patterns and missing.isdisjoint(_NEEDS.get(name, ()))
+        )
+    return found
 
 
-def _missing(low: str | None, start: int, end: int, lex: Lexicon) -> frozenset[str]:
-    """The features (see `_gates`) the sentence lacks: searched once, not once per rule."""
+def _missing(
+    low: str | None, start: int, end: int, lex: Lexicon, absent: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The features (see `_gates`) the sentence lacks: searched once, not once per rule.
+    `absent`: features the whole text lacks, not searched again."""
     if low is None:
         return frozenset()
-    return frozenset(f for f, test in lex.features.items() if test.search(low, start, end) is None)
+    search = [(f, t) for f, t in lex.features.items() if f not in absent]
+    return absent | {f for f, test in search if test.search(low, start, end) is None}
 
 
 def _sentence_hits(
-    text: str, start: int, end: int, lex: Lexicon, pub: dt.date | None, low: str | None = None
+    text: str,
+    start: int,
+    end: int,
+    lex: Lexicon,
+    pub: dt.date | None,
+    low: str | None = None,
+    absent: frozenset[str] = frozenset(),
 ) -> list[_Hit]:
     hits: list[_Hit] = []
-    missing = _missing(low, start, end, lex)
-    for name, rule in _RULES:
-        if name not in lex.patterns or _skip(name, low, start, end, lex, missing):
+    for name, rule, gate in _rules_without(lex, _missing(low, start, end, lex, absent)):
+        if low is not None and gate is not None and gate.search(low, start, end) is None:
             continue
         for m in lex.patterns[name].finditer(text, start, end):
             # a future cue counts only shortly before (or inside) the expression
@@ -507,20 +522,23 @@ def find_times(
     lex = lexicon or load_lexicon()
     sents = list(sentences) or [Sentence(0, Span(0, len(text)))]
     low = text.lower() if text.isascii() else None  # same offsets: ASCII lowercases 1:1
+    # a feature (a digit, a month name...) missing from the whole text is missing from every
+    # sentence: most documents lack some, and their sentences skip the search
+    absent = _missing(low, 0, len(text), lex)
     anchor: dt.date | None = published
     inferred = False
     if published is None:
         explicit = [
             h.date
             for s in sents
-            for h in _sentence_hits(text, s.span.start, s.span.end, lex, None, low)
+            for h in _sentence_hits(text, s.span.start, s.span.end, lex, None, low, absent)
             if h.rule in ABSOLUTE_RULES
         ]
         anchor = max(explicit, default=None)
         inferred = anchor is not None
     out: list[TimeMention] = []
     for s in sents:
-        for h in _sentence_hits(text, s.span.start, s.span.end, lex, anchor, low):
+        for h in _sentence_hits(text, s.span.start, s.span.end, lex, anchor, low, absent):
             guess = inferred and h.rule not in ABSOLUTE_RULES
             out.append(
                 TimeMention(
