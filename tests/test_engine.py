@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flashpoint.engine import code_stream, ingest
+from flashpoint.engine import code_stream, collector, ingest
 from flashpoint.engine.runners import LocalRunner, in_order, make_runner
 from flashpoint.engine.sources import list_inputs, read_items
 from flashpoint.errors import FlashpointError
@@ -231,3 +232,36 @@ def test_an_error_in_the_dedup_thread_stops_the_ingest(
             workers=2,
             batch_size=2,
         )
+
+
+@pytest.mark.parametrize(
+    ("host", "after"),
+    [
+        (700, collector.YOUNG_EVERY),
+        (10 * collector.YOUNG_EVERY, 10 * collector.YOUNG_EVERY),
+        (0, 0),
+    ],  # fmt: skip
+)
+def test_the_collector_is_loosened_once_and_a_hosts_choice_stays(
+    host: int, after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = gc.get_threshold()
+    monkeypatch.setattr(collector, "_state", {"tuned": False, "frozen": True})
+    try:
+        gc.set_threshold(host, saved[1], saved[2])
+        collector.tune()
+        assert gc.get_threshold() == (after, saved[1], saved[2])
+        gc.set_threshold(700, saved[1], saved[2])
+        collector.tune()  # once per process: a later call changes nothing
+        assert gc.get_threshold()[0] == 700
+    finally:
+        gc.set_threshold(*saved)
+
+
+def test_what_is_loaded_is_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "_state", {"tuned": True, "frozen": False})
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    collector.freeze_loaded()
+    collector.freeze_loaded()
+    assert calls == ["freeze"]

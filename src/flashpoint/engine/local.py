@@ -140,8 +140,10 @@ def ingest(
     """
     from ..dedup import get_deduplicator
     from ..store import Store
+    from . import collector
     from .runners import code_work, in_order, make_runner
 
+    collector.tune()  # the writer's heap holds the dedup state: see collector
     dedup = get_deduplicator(config)
     report = IngestReport()
     version = data_version(config)

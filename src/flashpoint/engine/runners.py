@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from ..errors import E_ENGINE, FlashpointError
 from ..model import Document, Reject
 from ..pipeline import Config, Pipeline
+from . import collector
 from .local import batches, code_documents
 from .sources import Work, read_items
 
@@ -88,6 +89,7 @@ def _pipeline(config: Config) -> Pipeline:
     key = repr(config)
     pipeline = _PIPELINES.get(key)
     if pipeline is None:
+        collector.tune()
         timed = config.options.get("stage_timings")
         pipeline = _PIPELINES[key] = (TimedPipeline if timed else Pipeline)(config)
     return pipeline
