@@ -145,7 +145,8 @@ class Gazetteer:
                 surface = None if n.surface == n.place.name else n.surface
                 row.append((i, surface, n.alias, n.case_sensitive))
             raw[SEP.join(key)] = marshal.dumps(tuple(row))
-        return cls(raw=raw, blob=bytes(blob), offsets=offsets, **kw)
+        prefixes = frozenset(SEP.join(key[:n]) for key in names for n in range(2, len(key)))
+        return cls(raw=raw, blob=bytes(blob), offsets=offsets, prefixes=prefixes, **kw)
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -576,11 +577,9 @@ def build_index(regions: str, countries: str | None, min_population: int) -> Gaz
     for key in names:
         if len(key) > first.get(key[0], 0):
             first[key[0]] = len(key)
-    prefixes = frozenset(SEP.join(key[:n]) for key in names for n in range(2, len(key)))
     return Gazetteer.from_names(
         names,
         first=first,
-        prefixes=prefixes,
         rules=rules,
         max_len=max(len(k) for k in names),
         countries=country_places,
