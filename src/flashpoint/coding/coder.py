@@ -89,6 +89,7 @@ class Grammar:
     aim_markers: frozenset[str]
     reporting_verbs: frozenset[str]
     fallback_preps: frozenset[str]
+    named_recipient_preps: frozenset[str]
     place_recipient_types: frozenset[str]
     domestic_place_types: frozenset[str]
     compound_heads: frozenset[str]
@@ -899,10 +900,11 @@ class SentenceCoder:
                 how += ["recipient: the object the phrase names"] * bool(recipient)
             if recipient is None and len(actors) == 1 and actors[0] is not None:
                 # never the only party of an event, nor the partner of joint actors or a place.
-                # A pattern that needs its recipient named takes only the object's "of"
+                # A pattern that needs its recipient named takes only `named_recipient_preps`
                 # ("released followers of the rebel leader"); one whose recipient is its
                 # object takes none ("helped heal the rift with Qatar" helps no party).
-                fallback = frozenset({"of"}) if p.needs_recipient else self.g.fallback_preps
+                g = self.g
+                fallback = g.named_recipient_preps if p.needs_recipient else g.fallback_preps
                 recipient = None if p.object_only else self.right_recipient(t, fallback)
                 if recipient is not None and recipient.locative:
                     recipient = None

@@ -71,7 +71,7 @@ class Lexicon:
     features: dict[str, re.Pattern[str]] = field(default_factory=dict)
     gates: dict[str, re.Pattern[str]] = field(default_factory=dict)
     # the rules left for each set of missing features (`_rules_without`), filled as met
-    rules_by_missing: dict[frozenset[str], Any] = field(
+    rules_by_missing: dict[frozenset[str], tuple[_GatedRule, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -445,9 +445,10 @@ def _core_start(m: re.Match[str]) -> int:
     return m.start("core") if "core" in m.re.groupindex and m.group("core") else m.start()
 
 
-def _rules_without(
-    lex: Lexicon, missing: frozenset[str]
-) -> tuple[tuple[str, _Rule, re.Pattern[str] | None], ...]:
+_GatedRule = tuple[str, _Rule, "re.Pattern[str] | None"]  # name, resolver, gate
+
+
+def _rules_without(lex: Lexicon, missing: frozenset[str]) -> tuple[_GatedRule, ...]:
     """The lexicon's rules that can match a sentence lacking the `missing` features, each
     with its gate (None: no gate applies); worked out once per set of missing features."""
     found = lex.rules_by_missing.get(missing)
