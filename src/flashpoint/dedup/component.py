@@ -17,7 +17,7 @@ so the engines call `update` at growing intervals, which keeps a whole ingest li
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import duckdb
@@ -67,6 +67,14 @@ class DedupReport:
     story_links: int = 0  # near-duplicate pairs found
     reclustered: int = 0  # mentions whose runs were clustered again
     rebuilt: bool = False  # the state was cleared first (new settings or component)
+
+
+@dataclass
+class NewMentions:
+    """The mentions an update adds: their event ids and the buckets they fall in."""
+
+    ids: set[str] = field(default_factory=set)
+    buckets: set[str] = field(default_factory=set)
 
 
 class Deduplicator:
@@ -123,12 +131,12 @@ class Deduplicator:
         """Canonical id and repeat flag for each mention of `keys` (here: each its own event)."""
         return {k.event_id: (k.event_id, False) for k in keys}
 
-    def runs(self, store: Any, new: Sequence[MentionKey]) -> Iterator[Run]:
+    def runs(self, store: Any, new: NewMentions) -> Iterator[Run]:
         """The groups of stored mentions to cluster again because of the new ones, each with
-        the canonical id and repeat flag its mentions have now (here: the new ones, alone).
-        The store must not be written while the groups are read."""
-        if new:
-            yield list(new), {k.event_id: (k.event_id, False) for k in new}
+        the canonical id and repeat flag its mentions have now (here: none; a new mention
+        stays its own canonical event). The store must not be written while the groups are
+        read."""
+        return iter(())
 
     # ------------------------------------------------------------------ machinery
     def _clear(self, store: Any, state: str) -> None:
@@ -150,11 +158,13 @@ class Deduplicator:
             report.articles += len(chunk)
             changed_articles |= self.link_stories(store, chunk, report)
         new = self._new_mentions(store, articles)
-        report.mentions += len(new)
-        fresh = {k.event_id for k in new}
+        report.mentions += len(new.ids)
+        fresh = new.ids
         # what changed, kept small (ids, not keys: a large store re-assigns many mentions)
         moved: dict[str, list[Any]] = {"event_id": [], "canonical_id": [], "repeat": []}
-        touched: set[str] = set()
+        # A new mention was stored as its own canonical event: whether it stays one or joins
+        # another, that canonical event changes.
+        touched: set[str] = set(fresh)
         for run, old in self.runs(store, new):
             report.reclustered += len(run)
             for eid, now in self.cluster(run).items():
@@ -179,23 +189,24 @@ class Deduplicator:
         # whose members did not change need no rewrite.
         _refresh_canonical(store, sorted(touched))
 
-    def _new_mentions(self, store: Any, articles: list[str]) -> list[MentionKey]:
-        """Mention keys of the events of `articles`, stored as their own canonical events. One
-        scan of the events for all of them (a scan per chunk of articles grew with the store),
-        read and written `RUN_FETCH` rows at a time."""
+    def _new_mentions(self, store: Any, articles: list[str]) -> NewMentions:
+        """Store the mention keys of the events of `articles` as their own canonical events;
+        return their ids and buckets. One scan of the events for all of them (a scan per chunk
+        of articles grew with the store), read as Arrow columns (the connection cannot stream
+        while it writes), made into keys and written `RUN_FETCH` at a time: the keys of a
+        large update are never all in memory at once."""
         cfg = self.settings.events
-        new: list[MentionKey] = []
-        cur = store.con.execute(
+        rows = store.con.sql(
             f"SELECT {', '.join('e.' + c for c in _KEY_COLUMNS)}, a.published FROM events e "
             "JOIN articles a USING (article_id) WHERE e.article_id IN (SELECT unnest(?))",
-            [articles],
-        )
-        names = [d[0] for d in cur.description]
-        while rows := cur.fetchmany(RUN_FETCH):
-            new += [mention_key(dict(zip(names, r, strict=True)), cfg) for r in rows]
-        for i in range(0, len(new), RUN_FETCH):  # the connection streams no more: write
-            part = new[i : i + RUN_FETCH]
-            _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in part])
+            params=[articles],
+        ).to_arrow_table()
+        new = NewMentions()
+        for part in rows.to_batches(max_chunksize=RUN_FETCH):
+            keys = [mention_key(row, cfg) for row in part.to_pylist()]
+            new.ids.update(k.event_id for k in keys)
+            new.buckets.update(k.bucket for k in keys)
+            _insert(store, "event_mentions", [_mention_row(k, k.event_id, False) for k in keys])
         return new
 
 
@@ -323,14 +334,14 @@ class MinHashDeduplicator(Deduplicator):
         )
         return changed - new
 
-    def runs(self, store: Any, new: Sequence[MentionKey]) -> Iterator[Run]:
+    def runs(self, store: Any, new: NewMentions) -> Iterator[Run]:
         """Every run (a chain of overlapping intervals in one bucket) that holds a new
         mention: the mentions of the new mentions' buckets are streamed in run order, one run
         in memory at a time."""
-        if not new:
+        if not new.ids:
             return
-        fresh = {k.event_id for k in new}
-        store.con.register("dedup_buckets", pa.table({"bucket": sorted({k.bucket for k in new})}))
+        fresh = new.ids
+        store.con.register("dedup_buckets", pa.table({"bucket": sorted(new.buckets)}))
         try:
             cur = store.con.execute(
                 f"SELECT {', '.join('m.' + c for c in _RUN_COLUMNS)} FROM event_mentions m "
