@@ -49,9 +49,14 @@ class ProcessRunner:
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            ctx = _context()
+            if ctx.get_start_method() == "forkserver":
+                from .preload import share_with_workers
+
+                share_with_workers(ctx, self.config)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=_context(),
+                mp_context=ctx,
                 initializer=set_known,
                 initargs=self.known,
             )
