@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flashpoint.engine import code_stream, collector, ingest
+from flashpoint.engine import backlog, code_stream, collector, ingest
 from flashpoint.engine.runners import LocalRunner, in_order, make_runner
 from flashpoint.engine.sources import list_inputs, read_items
 from flashpoint.errors import FlashpointError
@@ -192,7 +192,8 @@ def frequent_dedup(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(local, "WRITE_EVERY", 4)
     monkeypatch.setattr(local, "DEDUP_EVERY", 8)
-    monkeypatch.setattr(local, "BACKLOG_BATCHES", 2)
+    monkeypatch.setattr(local, "BACKLOG_BATCHES", 3)
+    monkeypatch.setattr(backlog, "MEMORY", 0)  # all but the first waiting batch go to disk
 
 
 @pytest.mark.usefixtures("frequent_dedup")
@@ -205,6 +206,7 @@ def test_dedup_in_the_writers_thread_stores_what_local_stores(
     db = tmp_path / "threaded.duckdb"
     ingest(list_inputs(inputs, MAX), db, Config(), engine="processes", workers=2, batch_size=2)
     assert store_digest(db) == store_digest(tmp_path / "local.duckdb")
+    assert not list(tmp_path.glob(".flashpoint-backlog-*"))  # the waiting batches' files
 
 
 @pytest.mark.usefixtures("frequent_dedup")
@@ -265,3 +267,79 @@ def test_what_is_loaded_is_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
     collector.freeze_loaded()
     collector.freeze_loaded()
     assert calls == ["freeze"]
+
+
+PRELOAD_CHECK = """
+import json
+from flashpoint.engine import runners
+from flashpoint.engine.processes import ProcessRunner
+from flashpoint.pipeline import Config
+
+
+def preloaded(key):
+    return key in runners._PIPELINES
+
+
+if __name__ == "__main__":
+    config = Config()
+    runner = ProcessRunner(config, workers=2)
+    try:
+        handles = [runner.submit(preloaded, repr(config)) for _ in range(6)]
+        print(json.dumps([runner.result(h) for h in handles]))
+    finally:
+        runner.close()
+"""
+
+
+def test_workers_start_with_the_runs_pipeline_loaded(tmp_path: Path) -> None:
+    """A fresh process (its forkserver not started yet): the workers it forks hold the run's
+    pipeline before they code anything."""
+    import json
+    import multiprocessing as mp
+    import subprocess
+    import sys
+
+    if "forkserver" not in mp.get_all_start_methods():
+        pytest.skip("no forkserver on this platform: workers are spawned and load their own")
+    script = tmp_path / "check_preload.py"
+    script.write_text(PRELOAD_CHECK)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert json.loads(done.stdout) == [True] * 6
+
+
+def test_a_failed_preload_leaves_each_worker_to_load_its_own(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flashpoint.engine import preload, runners
+
+    before = dict(runners._PIPELINES)
+    monkeypatch.delenv(preload.ENV, raising=False)
+    preload._preload_from_environment()  # not asked to: nothing happens
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv(preload.ENV, "not a pickled configuration")
+    preload._preload_from_environment()
+    assert "workers will load their own knowledge" in capsys.readouterr().err
+    assert runners._PIPELINES == before
+
+
+def test_the_backlog_keeps_order_in_memory_and_on_disk(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from flashpoint.engine.runners import CodedBatch
+
+    def batch(i: int) -> CodedBatch:
+        return CodedBatch([f"a{i}"], {f"a{i}"}, {}, {"articles": pa.table({"n": [i] * 100})})
+
+    queue = backlog.Backlog(tmp_path, memory=2 * backlog.rows_size(batch(0)))
+    for i in range(6):
+        queue.append(batch(i))
+    assert queue.held == 2 * backlog.rows_size(batch(0)) and queue.spilled == 4
+    assert len(list(tmp_path.glob(".flashpoint-backlog-*/*"))) == 4
+    firsts = [queue.popleft() for _ in range(3)]
+    assert [b.order for b in firsts] == [["a0"], ["a1"], ["a2"]]
+    assert firsts[2].tables["articles"].equals(batch(2).tables["articles"])
+    assert len(queue) == 3 and len(list(tmp_path.glob(".flashpoint-backlog-*/*"))) == 3
+    queue.close()  # an abandoned run: what waits is coded again by the next one
+    assert not queue and not list(tmp_path.glob(".flashpoint-backlog-*"))

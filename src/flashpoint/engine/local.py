@@ -16,7 +16,6 @@ import functools
 import hashlib
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,8 +111,9 @@ STORE_CHECKPOINT = "1GB"
 
 
 # With worker processes the writer deduplicates in a thread while it keeps taking coded
-# batches, so the workers never wait for dedup; batches wait (unwritten) up to this many.
-BACKLOG_BATCHES = 256
+# batches, so the workers never wait for dedup; batches wait (unwritten) up to this many, the
+# first 16 MiB of them in memory and the rest on disk (`backlog.Backlog`).
+BACKLOG_BATCHES = 512
 
 KNOWN_LIMIT = 1_000_000  # stored ids handed to workers so they skip them; above: they code all
 
@@ -151,7 +151,8 @@ def ingest(
     run = uuid.uuid4().hex
     with Store(store_path) as store:
         prepare_store(store)
-        writer = _Writer(store, dedup, report, background=engine != "local")
+        folder = Path(store_path).parent if str(store_path) != ":memory:" else None
+        writer = _Writer(store, dedup, report, background=engine != "local", folder=folder)
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         try:
@@ -189,8 +190,16 @@ class _Writer:
     intervals (dedup does not depend on how articles are batched) and at the end."""
 
     def __init__(
-        self, store: Any, dedup: Any, report: IngestReport, *, background: bool = False
+        self,
+        store: Any,
+        dedup: Any,
+        report: IngestReport,
+        *,
+        background: bool = False,
+        folder: Path | None = None,
     ) -> None:
+        from .backlog import Backlog
+
         self.store, self.dedup, self.report = store, dedup, report
         self.stored = int(store.scalar("SELECT count(*) FROM articles"))
         self.pending: set[str] = set()  # ids coded and kept, not written yet
@@ -198,7 +207,7 @@ class _Writer:
         self.rejects: list[Reject] = []
         self.undeduplicated = 0
         self.background = background
-        self.backlog: deque[Any] = deque()  # batches taken while dedup runs in its thread
+        self.backlog = Backlog(folder)  # batches taken while dedup runs in its thread
         self.dedup_run: _DedupThread | None = None
 
     def add(self, coded: Any) -> None:
@@ -272,9 +281,11 @@ class _Writer:
         if self.dedup_run is not None:
             self.dedup_run.join()
             self.dedup_run = None
+        self.backlog.close()
 
     def finish(self) -> None:
         self._drain(wait=True)
+        self.backlog.close()
         self.flush()
         self._join_dedup()
         if self.undeduplicated:
