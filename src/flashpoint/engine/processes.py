@@ -1,9 +1,11 @@
 """The `processes` engine: a pool of worker processes on this machine.
 
 Workers are started with forkserver (spawn where forkserver is missing), never fork: the parent
-holds a DuckDB connection and threads, which a forked child must not inherit. Each worker builds
-the pipeline from the pickled `Config` on its first batch and keeps it; documents travel to it
-and coded documents back, and only the parent writes to the store.
+holds a DuckDB connection and threads, which a forked child must not inherit. The forkserver
+loads the run's pipeline before it forks the workers, so they share its knowledge pages
+(`flashpoint.engine.preload`); a worker without it builds the pipeline from the pickled `Config`
+on its first batch and keeps it. Documents travel to a worker and coded documents back, and
+only the parent writes to the store.
 """
 
 from __future__ import annotations
