@@ -7,8 +7,9 @@ seen once it has a row in `article_stories`) in one transaction; so an ingest ki
 writing a batch and deduplicating it is completed by the next run, and the result never
 depends on how the articles were batched or ordered.
 
-Cost: stories and mention keys are made chunk by chunk; then every run (see `events.py`) that
-received a new mention is clustered again, once per update. Runs are streamed from the store
+Cost: stories and mention keys are made chunk by chunk (of the new mentions only their ids and
+buckets are kept); then every run (see `events.py`) that received a new mention is clustered
+again, once per update. Runs are streamed from the store
 one at a time, so memory stays bounded by the largest run, and only canonical events whose
 members changed are rewritten. A run can grow with the store (a busy dyad reported every day),
 so the engines call `update` at growing intervals, which keeps a whole ingest linear.
