@@ -62,7 +62,9 @@ REPEAT = 3  # stage timings: the least of this many runs
 TARGETS = {
     "actors_code_sentences_per_s": 5000,
     "end_to_end_articles_per_s": 100,
-    "peak_rss_mib_at_100k": 1024,
+    # proportional set size summed over the process tree: shared pages (the knowledge the
+    # `processes` engine's workers share with their forkserver) counted once, not per process
+    "peak_pss_mib_at_100k": 1024,
     "dask_share_of_local": 0.8,
     "growth_100k_over_10k": 11,
 }
@@ -517,10 +519,10 @@ def verdicts(results: dict[str, Any]) -> list[str]:
                 f"{r['articles_per_s']} articles/s end to end (target 100 on 2 cores): {_ok(ok)}"
             )
         if r["articles"] >= 100_000 and r["engine"] != "dask":
-            ok = r["peak_rss_mib"] < TARGETS["peak_rss_mib_at_100k"]
+            ok = r["peak_pss_mib"] < TARGETS["peak_pss_mib_at_100k"]
             out.append(
-                f"{r['engine']} at 100k: peak RSS {r['peak_rss_mib']} MiB, PSS "
-                f"{r['peak_pss_mib']} MiB (target < 1024): {_ok(ok)}"
+                f"{r['engine']} at 100k: peak PSS {r['peak_pss_mib']} MiB (target < 1024; RSS "
+                f"summed over its {r['processes']} process(es): {r['peak_rss_mib']} MiB): {_ok(ok)}"
             )
         if r["engine"] == "dask":
             for other in ("local", "processes"):
@@ -561,23 +563,32 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "flashpoint-bench"
     )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument(
+        "--render-only", action="store_true", help="rewrite the markdown from the JSON, run nothing"
+    )
     args = ap.parse_args()
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "throughput.json"
     results: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-    results["machine"] = _machine()
     results.setdefault("corpus", {})
     results.setdefault("end_to_end", {})
 
-    def save() -> None:
-        results["updated"] = dt.datetime.now().isoformat(timespec="seconds")
-        results["growth"] = _growth(results["end_to_end"])
+    def write() -> None:
         results["verdicts"] = verdicts(results)
         path.write_text(json.dumps(results, indent=2) + "\n")
         (args.out / "throughput.md").write_text(markdown(results))
 
+    def save() -> None:
+        results["updated"] = dt.datetime.now().isoformat(timespec="seconds")
+        results["growth"] = _growth(results["end_to_end"])
+        write()
+
+    if args.render_only:  # the measured figures and their date stay as they are
+        write()
+        return
+    results["machine"] = _machine()
     folders = {}
     for size in sorted(args.sizes):
         folders[size], results["corpus"][str(size)] = corpus(size, args.workdir)

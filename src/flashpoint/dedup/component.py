@@ -9,10 +9,10 @@ depends on how the articles were batched or ordered.
 
 Cost: stories and mention keys are made chunk by chunk (of the new mentions only their ids and
 buckets are kept); then every run (see `events.py`) that received a new mention is clustered
-again, once per update. Runs are streamed from the store
-one at a time, so memory stays bounded by the largest run, and only canonical events whose
-members changed are rewritten. A run can grow with the store (a busy dyad reported every day),
-so the engines call `update` at growing intervals, which keeps a whole ingest linear.
+again, once per update. Runs are streamed from the store one at a time, so memory stays
+bounded by the largest run, and only canonical events whose members changed are rewritten.
+A run can grow with the store (a busy dyad reported every day), so the engines call `update`
+at growing intervals, which keeps a whole ingest linear.
 """
 
 from __future__ import annotations
