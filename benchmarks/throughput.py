@@ -150,8 +150,9 @@ def _stage_seconds(
 
 
 def _warm_pipeline(config: Config, docs: list[Document]) -> Pipeline:
-    """A pipeline with its knowledge loaded and caches warm, in a process whose garbage
-    collector is set as an engine's (`flashpoint.engine.collector`)."""
+    """A pipeline with its knowledge loaded and caches warm, the garbage collector tuned as an
+    engine's and the knowledge frozen as the `processes` engine's forkserver does
+    (`flashpoint.engine.collector`)."""
     collector.tune()
     pipeline = Pipeline(config)
     for d in docs[:20]:

@@ -38,9 +38,6 @@ class Backlog:
     def __len__(self) -> int:
         return len(self.items)
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
     def append(self, coded: Any) -> None:
         size = rows_size(coded)
         if self.held + size <= self.memory or not self.items:

@@ -4,16 +4,18 @@ Coding allocates millions of short-lived objects (tokens, drafts, rows), and by 
 collector runs every 700 net allocations; every few of those runs it walks the whole heap,
 which holds the knowledge files (actor dictionary, gazetteer, lemmas): millions of objects
 that live as long as the process. On the benchmark corpus that was about a ninth of an
-ingest's time. So a process that codes batches
+ingest's time. So
 
-* collects young objects every `YOUNG_EVERY` allocations instead (the garbage of our stages
-  is freed by reference counting; the collector only finds cycles, which are rare there), and
-* once its first batch is coded, when every knowledge file it needs is loaded, moves the
-  objects alive at that moment out of the collector's sight (`gc.freeze`): they are still
-  freed when no longer referenced, but full collections no longer walk them.
+* a process that codes batches (the writer and each worker) collects young objects every
+  `YOUNG_EVERY` allocations instead (`tune`; the garbage of our stages is freed by reference
+  counting, the collector only finds cycles, which are rare there), so full collections come
+  far less often, and
+* the `processes` engine's forkserver, once it has loaded the knowledge its workers will share
+  (`preload`), moves the objects alive at that moment out of the collector's sight
+  (`freeze_loaded`, `gc.freeze`): a collection would write to every object it walks, and so
+  to every page the workers share. Frozen objects are still freed when no longer referenced.
 
-Both are once per process (the writer and each worker) and only ever loosen the settings a
-host chose.
+Both act once per process and only ever loosen the settings a host chose.
 """
 
 from __future__ import annotations

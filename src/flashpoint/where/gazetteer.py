@@ -145,8 +145,20 @@ class Gazetteer:
                 surface = None if n.surface == n.place.name else n.surface
                 row.append((i, surface, n.alias, n.case_sensitive))
             raw[SEP.join(key)] = marshal.dumps(tuple(row))
+        # what the scan needs to know of the keys, made here so that every index has it
+        first: dict[str, int] = {}
+        for key in names:
+            first[key[0]] = max(first.get(key[0], 0), len(key))
         prefixes = frozenset(SEP.join(key[:n]) for key in names for n in range(2, len(key)))
-        return cls(raw=raw, blob=bytes(blob), offsets=offsets, prefixes=prefixes, **kw)
+        return cls(
+            raw=raw,
+            blob=bytes(blob),
+            offsets=offsets,
+            first=first,
+            prefixes=prefixes,
+            max_len=max((len(k) for k in names), default=1),
+            **kw,
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -572,16 +584,9 @@ def build_index(regions: str, countries: str | None, min_population: int) -> Gaz
     _admin1(rules, b, country_places)
 
     capitals = _capitals(countries, b)
-    names = dict(b.names)
-    first: dict[str, int] = {}
-    for key in names:
-        if len(key) > first.get(key[0], 0):
-            first[key[0]] = len(key)
     return Gazetteer.from_names(
-        names,
-        first=first,
+        dict(b.names),
         rules=rules,
-        max_len=max(len(k) for k in names),
         countries=country_places,
         capitals=capitals,
     )
