@@ -167,6 +167,31 @@ def test_unreachable_scheduler_is_a_catalogued_error() -> None:
         DaskRunner(Config(), scheduler="tcp://127.0.0.1:9", connect_timeout="1s")
 
 
+def _worker_settings(dask_worker: Any) -> tuple[bool, str]:
+    import dask
+
+    return "profile" in dask_worker.periodic_callbacks, dask.config.get(
+        "distributed.admin.tick.interval"
+    )
+
+
+def test_a_cluster_started_here_runs_quiet() -> None:
+    """No profiler and slow housekeeping timers on our own LocalCluster (they cost CPU); the
+    settings stay with the cluster, not with this process."""
+    import dask
+
+    from flashpoint.engine.dask import DaskRunner
+
+    before = dask.config.get("distributed.worker.profile.enabled")
+    runner = DaskRunner(Config(), workers=1)
+    try:
+        assert set(runner.client.run(_worker_settings).values()) == {(False, "1s")}
+        assert runner.client.direct_to_workers
+    finally:
+        runner.close()
+    assert dask.config.get("distributed.worker.profile.enabled") == before
+
+
 def test_an_existing_dask_cluster_is_used_by_its_address(corpus_dir: Path) -> None:
     """`--scheduler ADDRESS`: here a cluster of one thread in this process, quick to start."""
     from distributed import LocalCluster
