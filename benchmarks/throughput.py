@@ -431,8 +431,10 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {results.get('updated')} on {m.get('cpus')} CPUs (x86_64, Python "
         f"{m.get('python')}), a machine shared with other work at the time (load average "
         f"{m.get('load_average_at_start')} at the start of the last run): figures are as "
-        "measured, pessimistic. Corpus: synthetic HTML pages from `flashpoint "
-        "generate-corpus` (seed 7).",
+        "measured, pessimistic. Rows measured at other times (see their commit) may come "
+        "from another 2-CPU machine, faster or slower: compare engines within one commit, "
+        "and read the CPU ms/article column as the machine's speed. Corpus: synthetic HTML "
+        "pages from `flashpoint generate-corpus` (seed 7).",
         "",
     ]
     titles = {
