@@ -19,17 +19,20 @@ import argparse
 import logging
 import multiprocessing as mp
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from flashpoint.engine.dask import QUIET
+from flashpoint.engine.dask import QUIET, local_cluster
 from flashpoint.engine.local import data_version
 from flashpoint.engine.runners import code_work
 from flashpoint.pipeline import Config
-from flashpoint.synth.corpus import write_corpus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throughput import corpus  # noqa: E402  (the corpora throughput.py makes and keeps)
 
 WARM = 400
 BATCH = 16
@@ -45,25 +48,14 @@ def _code(config: Config, files: list[str]) -> float:
 
 
 def _pages(workdir: Path, count: int) -> list[str]:
-    folder = workdir / "corpus-1000-seed7"
-    if not folder.exists():
-        write_corpus(1000, folder, seed=7)
+    folder, _ = corpus(1000, workdir)
     return sorted(str(p) for p in folder.rglob("*.html"))[:count]
 
 
 def _dask(settings: dict[str, Any]) -> Any:
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with dask.config.set(settings):
-        cluster = LocalCluster(
-            n_workers=1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-    return Client(cluster)
+    return Client(local_cluster(1, settings))
 
 
 def main() -> None:

@@ -35,6 +35,22 @@ QUIET: dict[str, Any] = {
 }
 
 
+def local_cluster(workers: int, settings: dict[str, Any] | None = None) -> Any:
+    """A `LocalCluster` of `workers` processes with one thread each, started under `settings`
+    (`QUIET` unless given; `{}` for Dask's defaults)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(QUIET if settings is None else settings):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+
+
 class DaskRunner:
     name = "dask"
 
@@ -46,8 +62,7 @@ class DaskRunner:
         scheduler: str | None = None,
         connect_timeout: str = CONNECT_TIMEOUT,
     ) -> None:
-        import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         self.config = config
         self.cluster: Any = None
@@ -55,14 +70,7 @@ class DaskRunner:
             if scheduler:
                 self.client = Client(scheduler, timeout=connect_timeout)
             else:
-                with dask.config.set(QUIET):
-                    self.cluster = LocalCluster(
-                        n_workers=workers or 2,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.ERROR,
-                    )
+                self.cluster = local_cluster(workers or 2)
                 # results come straight from the worker, not relayed by the scheduler
                 self.client = Client(self.cluster, direct_to_workers=True)
         except (OSError, TimeoutError) as exc:

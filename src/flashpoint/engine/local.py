@@ -284,8 +284,10 @@ class _Writer:
         self.backlog.close()
 
     def finish(self) -> None:
-        self._drain(wait=True)
-        self.backlog.close()
+        try:
+            self._drain(wait=True)
+        finally:
+            self.backlog.close()  # its files go even when a dedup error stops the run
         self.flush()
         self._join_dedup()
         if self.undeduplicated:
