@@ -111,3 +111,16 @@ def test_clean_never_raises_and_spans_fit(text: str, title: str | None) -> None:
     for b in blocks:
         assert prev <= b.span.start < b.span.end <= len(clean)
         prev = b.span.end
+
+
+def test_html_prune_entries_must_be_xpath(tmp_path: Path) -> None:
+    bad = tmp_path / "boilerplate.yaml"
+    lines = "version: 1\nlines:\n  - {id: x, reason: y, pattern: a}\n"
+    bad.write_text(lines + "html_prune:\n  - '//div[@class='\n", "utf-8")
+    with pytest.raises(DataSchemaError, match=r"html_prune\[0\]: bad XPath"):
+        load_clean_rules(bad)
+    bad.write_text(lines + "html_prune: '//nav'\n", "utf-8")
+    with pytest.raises(DataSchemaError, match="'html_prune' must be a list"):
+        load_clean_rules(bad)
+    bad.write_text(lines + "html_prune:\n  - '//nav'\n", "utf-8")
+    assert load_clean_rules(bad).lines

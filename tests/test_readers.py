@@ -585,3 +585,81 @@ def test_html_prune_list_is_cached_and_reread_when_the_file_changes(
     assert readers._html_prune() == ["//aside"]
     data.unlink()
     assert readers._html_prune() == []
+
+
+# A page's metadata where no <meta> tag gives it: JSON-LD, the <title> and canonical link, a
+# byline in the body; and handles ("@name") that are no byline or site name.
+_META_BODY = (
+    "<body><main><article><h1>Troops cross the border</h1><p class='byline'>By Ana Ruiz</p>"
+    + "".join(
+        f"<p>Paragraph {i}: soldiers crossed the river at dawn and took positions near the "
+        "town, officials said on Tuesday.</p>"
+        for i in range(4)
+    )
+    + "</article></main></body>"
+)
+_JSON_LD = (
+    '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Troops cross the '
+    'border", "author": {"@type": "Person", "name": "Jane Q Writer"}, "datePublished": '
+    '"2025-03-04T10:00:00Z", "publisher": {"@type": "Organization", "name": "Harbor Post"}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            f'<script type="application/ld+json">{_JSON_LD}</script>',
+            {"date": "2025-03-04", "sitename": "Harbor Post", "author": "Jane Q Writer"},
+        ),
+        (
+            "<title>Troops cross the border | Harbor Post</title>"
+            '<link rel="canonical" href="https://harbor.example/a/2">',
+            {
+                "url": "https://harbor.example/a/2",
+                "sitename": "harbor.example",
+                "author": "Ana Ruiz",
+            },
+        ),
+        (
+            '<title>Troops cross the border</title><meta name="author" content="@anaruiz">'
+            '<meta property="og:site_name" content="@harborpost">'
+            '<meta property="article:published_time" content="2025-03-05">',
+            {"date": "2025-03-05", "sitename": "Harborpost", "author": "Ana Ruiz"},
+        ),
+    ],
+    ids=["json-ld", "title-and-canonical", "handles"],
+)
+def test_html_metadata_from_the_page(head: str, expected: dict[str, str]) -> None:
+    from flashpoint.ingest.readers import extract_html
+
+    found = extract_html(f"<html><head>{head}</head>{_META_BODY}</html>")
+    assert found is not None
+    text, meta = found
+    assert meta == {"title": "Troops cross the border", **expected}
+    assert text.startswith("Troops cross the border\n\nParagraph 0:")  # the byline is no text
+
+
+def test_html_prune_is_applied_and_compiled_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashpoint.ingest import readers
+
+    page = (
+        "<html><body><main><article><h1>Rebels take the port</h1>"
+        + "<p>Rebels took the port of the city on Monday after a week of fighting there.</p>" * 3
+        + "<div class='promo-box'><p>PROMO-MARKER subscribe to our paper for the full story "
+        "and many other stories.</p></div></article></main></body></html>"
+    )
+    data = tmp_path / "boilerplate.yaml"
+    data.write_text("html_prune:\n  - '//nav'\n", encoding="utf-8")
+    monkeypatch.setattr(readers, "_PRUNE_FILE", data)
+    found = readers.extract_html(page)
+    assert found is not None and "PROMO-MARKER" in found[0]
+    data.write_text("html_prune:\n  - '//*[@class=\"promo-box\"]'\n", encoding="utf-8")
+    os.utime(data, (time.time() + 5, time.time() + 5))
+    readers._compiled.cache_clear()
+    for _ in range(3):
+        found = readers.extract_html(page)
+        assert found is not None and "PROMO-MARKER" not in found[0]
+    assert readers._compiled.cache_info().misses == 1  # compiled once, not per page

@@ -68,6 +68,20 @@ def _compile(where: Path, ident: str, pattern: object, flags: int) -> re.Pattern
         raise  # pragma: no cover - require raised
 
 
+def _check_html_prune(where: Path, xpaths: object) -> None:
+    """`html_prune` (read by the HTML reader) must be a list of XPath expressions that compile."""
+    from lxml.etree import XPath, XPathSyntaxError
+
+    require(isinstance(xpaths, list), where, "'html_prune' must be a list")
+    assert isinstance(xpaths, list)
+    for i, xpath in enumerate(xpaths):
+        require(isinstance(xpath, str) and bool(xpath), where, f"html_prune[{i}] must be a string")
+        try:
+            XPath(xpath)
+        except XPathSyntaxError as exc:
+            require(False, where, f"html_prune[{i}]: bad XPath {xpath!r}: {exc}")
+
+
 @functools.lru_cache(maxsize=8)
 def _load_rules(path: str, mtime: float) -> CleanRules:
     where = Path(path)
@@ -112,6 +126,7 @@ def _load_rules(path: str, mtime: float) -> CleanRules:
         where,
         "'caption_prefixes' must be a list of strings",
     )
+    _check_html_prune(where, data.get("html_prune", []))
     max_chars = data.get("max_line_chars", 300)
     require(isinstance(max_chars, int) and max_chars > 0, where, "'max_line_chars' must be > 0")
     return CleanRules(

@@ -245,11 +245,34 @@ def _prune_for(path: Path, mtime: float) -> tuple[str, ...]:
 
 def _html_prune() -> list[str]:
     """XPath of page parts removed before extraction (`boilerplate.yaml`; reread if changed)."""
+    return list(_current_prune())  # a copy: the cached tuple is shared
+
+
+def _current_prune() -> tuple[str, ...]:
     try:
         mtime = _PRUNE_FILE.stat().st_mtime
     except OSError:
         mtime = 0.0  # load_yaml reports the missing file
-    return list(_prune_for(_PRUNE_FILE, mtime))  # a copy: the cached tuple is shared
+    return _prune_for(_PRUNE_FILE, mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(xpaths: tuple[str, ...]) -> tuple[Any, ...]:
+    """The prune list compiled once (trafilatura compiles a `prune_xpath` list on every page,
+    which cost as much as the pruning). An entry that does not compile is left out here: the
+    file's schema check (`load_clean_rules`, run when a pipeline is built) reports it."""
+    from lxml.etree import XPath, XPathSyntaxError
+
+    compiled = []
+    for xpath in xpaths:
+        try:
+            compiled.append(XPath(xpath))
+        except XPathSyntaxError:
+            continue
+    return tuple(compiled)
+
+
+_DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
 
 
 @functools.cache
@@ -257,18 +280,86 @@ def _extractor(recall: bool) -> Any:
     """trafilatura's settings for a page, built once: building them per page reads its config."""
     from trafilatura.settings import Extractor
 
-    # what bare_extraction builds from the keyword arguments we used to pass it; an Extractor is
-    # not changed by an extraction (its recall retry works on a copy), so it can be shared
-    date_params: dict[str, Any] = {"extensive_search": False, "original_date": True}
+    # an Extractor is not changed by an extraction (its recall retry works on a copy), so it
+    # can be shared; the page's metadata is read by `_page_metadata`, before pruning
     return Extractor(
         output_format="python",
         recall=recall,
         comments=False,
         images=False,
         links=False,
-        with_metadata=True,
-        date_params=date_params,
+        with_metadata=False,
     )
+
+
+def _page_metadata(tree: Any) -> dict[str, str]:
+    """Title, author, URL, site name and date of a parsed page, by trafilatura's metadata
+    readers. Its `extract_metadata` also looks for categories, tags and a licence, which we do
+    not keep and which took more than half of its time (regular expressions over every link)."""
+    from html import unescape
+
+    from htmldate import find_date
+    from trafilatura import metadata as tm
+    from trafilatura.utils import line_processing
+
+    found = tm.examine_meta(tree)  # <meta> and OpenGraph tags
+    if found.author and " " not in found.author:
+        found.author = None  # one word is a handle, not a byline
+    try:
+        found = tm.extract_meta_json(tree, found)  # JSON-LD, which wins where present
+    except Exception:  # a broken JSON-LD block leaves the <meta> values
+        pass
+    title = found.title or tm.extract_title(tree)
+    author = found.author or tm.extract_author(tree)
+    url = found.url or tm.extract_url(tree)
+    date = find_date(tree, url=url, **_DATE_PARAMS)
+    site = (found.sitename or tm.extract_sitename(tree) or "").lstrip("@")
+    if site and "." not in site and not site[0].isupper():
+        site = site.title()
+    if not site and url and (domain := tm.META_URL.match(url)):
+        site = domain[1]
+    found_values = {"title": title, "date": date, "url": url, "sitename": site, "author": author}
+    meta: dict[str, str] = {}
+    for key, value in found_values.items():
+        text = line_processing(unescape(value)) if isinstance(value, str) else None
+        if text and text.strip():
+            meta[key] = text.strip()
+    return meta
+
+
+def _parsed_pages(html: str) -> Iterator[tuple[Any, bool]]:
+    """The page parsed, then (for a fragment, as in JSONL records, too short for the default
+    thresholds) wrapped in a body and extracted with recall; with whether recall is on."""
+    from trafilatura.utils import load_html
+
+    attempts: list[tuple[str, bool]] = [(html, False)]
+    if not re.search(r"<body|<html", html[:4096], re.IGNORECASE):
+        attempts.append((f"<html><body>{html}</body></html>", True))
+    for page, recall in attempts:
+        try:
+            tree = load_html(page)
+        except Exception:  # an unparsable page is a reject, named by the caller
+            tree = None
+        if tree is not None:
+            yield tree, recall
+
+
+def _extract_tree(tree: Any, recall: bool) -> tuple[Any, dict[str, str]] | None:
+    """trafilatura's extraction of a parsed page with its metadata, or None."""
+    import trafilatura
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+
+    try:
+        meta = _page_metadata(tree)
+        prune = _compiled(_current_prune())
+        if prune:
+            tree = prune_unwanted_nodes(tree, list(prune))
+        doc = trafilatura.bare_extraction(tree, options=_extractor(recall))
+    except Exception:  # trafilatura's failures on odd pages: try the next way
+        return None
+    if doc is None or not (getattr(doc, "text", None) or "").strip():
+        return None
+    return doc, meta
 
 
 def extract_html(html: str) -> tuple[str, dict[str, str]] | None:
@@ -277,36 +368,18 @@ def extract_html(html: str) -> tuple[str, dict[str, str]] | None:
     Comments, navigation, footers and share bars are left out by trafilatura. The headline is the
     first line; blocks are separated by blank lines.
     """
-    import trafilatura  # imported lazily: it takes a while to load
-
-    prune = _html_prune()
-
-    doc: Any = None
-    attempts: list[tuple[str, bool]] = [(html, False)]
-    if not re.search(r"<body|<html", html[:4096], re.IGNORECASE):
-        # a fragment, as in JSONL records: too short for the default thresholds
-        attempts.append((f"<html><body>{html}</body></html>", True))
-    for page, recall in attempts:
-        try:
-            doc = trafilatura.bare_extraction(
-                page, options=_extractor(recall), prune_xpath=prune or None
-            )
-        except Exception:
-            doc = None
-        if doc is not None and (getattr(doc, "text", None) or "").strip():
+    extracted = None
+    for tree, recall in _parsed_pages(html):
+        extracted = _extract_tree(tree, recall)
+        if extracted is not None:
             break
-    if doc is None:
+    if extracted is None:
         return None
-    body = getattr(doc, "text", None) or ""
-    lines = [" ".join(line.split()) for line in body.split("\n")]
+    doc, meta = extracted
+    lines = [" ".join(line.split()) for line in doc.text.split("\n")]
     lines = [line for line in lines if line]
     if not lines:
         return None
-    meta = {
-        key: str(val).strip()
-        for key in ("title", "date", "url", "sitename", "author", "hostname", "description")
-        if (val := getattr(doc, key, None)) and str(val).strip()
-    }
     title = meta.get("title")
     if title:
         title = " ".join(title.split())
