@@ -8,6 +8,7 @@ nested form is what JSON Lines output and the API return.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from .model import Event, Participant
@@ -27,20 +28,27 @@ PARTICIPANT_FIELDS = (
 LOCATION_FIELDS = ("name", "country", "lat", "lon", "precision", "start", "end")
 
 
+@functools.cache
+def _participant_columns(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{f}" for f in PARTICIPANT_FIELDS)
+
+
 def _participant_flat(prefix: str, p: Participant | None) -> dict[str, Any]:
+    columns = _participant_columns(prefix)  # built once: a row is made for every event
     if p is None:
-        return {f"{prefix}_{f}": None for f in PARTICIPANT_FIELDS}
-    return {
-        f"{prefix}_text": p.text,
-        f"{prefix}_start": p.span.start,
-        f"{prefix}_end": p.span.end,
-        f"{prefix}_code": p.code,
-        f"{prefix}_country": p.country,
-        f"{prefix}_sector": p.sector,
-        f"{prefix}_name": p.name,
-        f"{prefix}_sponsor": p.sponsor,
-        f"{prefix}_entry": p.entry,
-    }
+        return dict.fromkeys(columns)
+    values = (
+        p.text,
+        p.span.start,
+        p.span.end,
+        p.code,
+        p.country,
+        p.sector,
+        p.name,
+        p.sponsor,
+        p.entry,
+    )  # PARTICIPANT_FIELDS' order
+    return dict(zip(columns, values, strict=True))
 
 
 def event_to_row(e: Event) -> dict[str, Any]:
