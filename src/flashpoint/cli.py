@@ -262,10 +262,17 @@ def ingest(
     scheduler: str | None,
 ) -> None:
     """Read, code and store input in a DuckDB file; rerunning adds nothing new."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .engine import ingest as run_ingest
-    from .engine.sources import list_inputs
+    from .engine.sources import count_inputs, list_inputs
 
     config = _config(date, data_dir, stages, max_bytes, conventions)
     _pipeline(config)  # fail early on a bad stage list
@@ -278,9 +285,13 @@ def ingest(
             "{task.fields[rejected]} rejected, {task.fields[events]} events"
         ),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),  # from the counted inputs; none for stdin
     )
+    expected = count_inputs(inputs)  # None for stdin: the bar then only pulses
     with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
-        task = progress.add_task("ingest", total=None, stored=0, skipped=0, rejected=0, events=0)
+        task = progress.add_task(
+            "ingest", total=expected, stored=0, skipped=0, rejected=0, events=0
+        )
         try:
             report = run_ingest(
                 list_inputs(inputs, max_bytes),  # files are read where batches are coded
@@ -290,8 +301,14 @@ def ingest(
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
+                expected=expected,
                 on_progress=lambda r: progress.update(
-                    task, stored=r.stored, skipped=r.skipped, rejected=r.rejected, events=r.events
+                    task,
+                    completed=r.taken,
+                    stored=r.stored,
+                    skipped=r.skipped,
+                    rejected=r.rejected,
+                    events=r.events,
                 ),
             )
         except FlashpointError as exc:

@@ -31,6 +31,7 @@ T = TypeVar("T")
 @dataclass
 class IngestReport:
     read: int = 0
+    taken: int = 0  # input items taken: documents read and inputs the readers rejected
     stored: int = 0
     skipped: int = 0
     events: int = 0
@@ -129,6 +130,7 @@ def ingest(
     workers: int | None = None,
     scheduler: str | None = None,
     max_bytes: int | None = None,
+    expected: int | None = None,
 ) -> IngestReport:
     """Code and store every new document; record every reject. Safe to rerun.
 
@@ -137,6 +139,8 @@ def ingest(
     coded (`local`, `processes`, `dask`; see `flashpoint.engine.runners`); whichever it is,
     this process is the one writer and takes the batches in input order, so the store ends up
     the same. Documents already stored when the run starts are read but not coded.
+    `expected`: about how many items there are (`sources.count_inputs`), if known; with it the
+    writer keeps the last dedup update, which nothing overlaps, short.
     """
     from ..dedup import get_deduplicator
     from ..store import Store
@@ -152,7 +156,9 @@ def ingest(
     with Store(store_path) as store:
         prepare_store(store)
         folder = Path(store_path).parent if str(store_path) != ":memory:" else None
-        writer = _Writer(store, dedup, report, background=engine != "local", folder=folder)
+        writer = _Writer(
+            store, dedup, report, background=engine != "local", folder=folder, expected=expected
+        )
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         try:
@@ -197,6 +203,7 @@ class _Writer:
         *,
         background: bool = False,
         folder: Path | None = None,
+        expected: int | None = None,
     ) -> None:
         from .backlog import Backlog
 
@@ -206,7 +213,7 @@ class _Writer:
         self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
         self.rejects: list[Reject] = []
         self.undeduplicated = 0
-        self.background = background
+        self.background, self.expected = background, expected
         self.backlog = Backlog(folder)  # batches taken while dedup runs in its thread
         self.dedup_run: _DedupThread | None = None
 
@@ -229,6 +236,7 @@ class _Writer:
     def _take(self, coded: Any) -> None:
         ids = [i for i in coded.order if isinstance(i, str)]
         self.report.read += len(ids)
+        self.report.taken += len(coded.order)
         known = self.store.known_articles(ids)
         fresh: list[str] = []
         for i in ids:
@@ -260,13 +268,23 @@ class _Writer:
         self.pending, self.parts = set(), []
         self.store.record_rejects(self.rejects)
         self.rejects = []
-        if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
+        if self._dedup_due():
             self.undeduplicated = 0
             if self.background:
                 self.dedup_run = _DedupThread(self.dedup, self.store)
                 self.dedup_run.start()
             else:
                 self.dedup.update(self.store)
+
+    def _dedup_due(self) -> bool:
+        """After `DEDUP_EVERY` new articles, or `DEDUP_GROWTH` times the stored ones. When the
+        inputs were counted and dedup runs beside the workers, also once as many articles wait
+        as inputs are left: the intervals halve toward the end, so that the update after the
+        last batch, which runs alone, stays short."""
+        due = max(DEDUP_EVERY, DEDUP_GROWTH * self.stored)
+        if self.background and self.expected is not None:
+            due = min(due, max(WRITE_EVERY, self.expected - self.report.taken))
+        return self.undeduplicated >= due
 
     def _join_dedup(self) -> None:
         if self.dedup_run is not None:

@@ -38,6 +38,32 @@ def list_inputs(inputs: Iterable[str], max_bytes: int) -> Iterator[Work]:
                 yield item.origin
 
 
+def count_inputs(inputs: Iterable[str]) -> int | None:
+    """About how many work items `list_inputs` will give (None when stdin is among the inputs):
+    a guide for progress and for the writer's dedup schedule. The walk only stats files; a JSON
+    Lines file counts its non-blank lines, one document or reject each (a file rejected whole,
+    as binary say, is one item, not its lines)."""
+    count = 0
+    for name in inputs:
+        if name == "-":
+            return None
+        for item in read_path(Path(name), max_bytes=0):
+            is_path = isinstance(item, Reject) and item.code == E_TOO_LARGE.code
+            if is_path and FORMATS.get(Path(item.origin).suffix.lower()) == "jsonl":
+                count += _records_in(Path(item.origin))
+            else:
+                count += 1
+    return count
+
+
+def _records_in(path: Path) -> int:
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return 1  # read later, it becomes one reject
+
+
 def read_items(items: Iterable[Work], max_bytes: int) -> Iterator[Document | Reject]:
     """Work items as documents and rejects: paths are read, the rest passes through."""
     for item in items:
