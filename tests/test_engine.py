@@ -119,39 +119,6 @@ def test_counting_inputs_matches_the_listing(mixed_corpus: Path, tmp_path: Path)
     assert count_inputs([str(records), "-"]) is None  # stdin: not known before it is read
 
 
-def _dedup_chunks(expected: int | None, articles: int) -> list[int]:
-    """The articles each dedup update of a background writer takes, batch after batch of
-    `WRITE_EVERY` articles, with the update after the last batch last."""
-    import flashpoint.engine.local as local
-
-    class Store:
-        def scalar(self, sql: str) -> int:
-            return 0
-
-    writer = local._Writer(Store(), None, local.IngestReport(), background=True)
-    writer.expected = expected
-    chunks = []
-    while writer.report.taken < articles:
-        writer.report.taken += local.WRITE_EVERY
-        writer.stored += local.WRITE_EVERY
-        writer.undeduplicated += local.WRITE_EVERY
-        if writer._dedup_due():
-            chunks.append(writer.undeduplicated)
-            writer.undeduplicated = 0
-    return [*chunks, writer.undeduplicated]
-
-
-def test_counted_inputs_keep_the_last_dedup_update_short() -> None:
-    import flashpoint.engine.local as local
-
-    uncounted, counted = _dedup_chunks(None, 100_000), _dedup_chunks(100_000, 100_000)
-    assert sum(uncounted) == sum(counted)
-    assert uncounted[-1] > 20_000  # the growing interval's last stretch, coded by nothing beside
-    assert counted[-1] <= local.WRITE_EVERY  # the intervals halved toward the known end
-    assert len(counted) <= len(uncounted) + 8  # a few more updates, beside the workers
-    assert counted[:13] == uncounted[:13]  # the same schedule until the end comes near
-
-
 def _key(item: Document | Reject) -> tuple[str, ...]:
     if isinstance(item, Reject):
         return ("reject", item.origin, item.code, item.message)
@@ -266,24 +233,14 @@ def frequent_dedup(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("frequent_dedup")
-@pytest.mark.parametrize("counted", [False, True], ids=["uncounted", "counted"])
 def test_dedup_in_the_writers_thread_stores_what_local_stores(
-    mixed_corpus: Path, tmp_path: Path, counted: bool
+    mixed_corpus: Path, tmp_path: Path
 ) -> None:
     # a fresh local store: the module's one has been read again (its rejects counted twice)
     inputs = [str(mixed_corpus)]
     ingest(list_inputs(inputs, MAX), tmp_path / "local.duckdb", Config())
     db = tmp_path / "threaded.duckdb"
-    expected = count_inputs(inputs) if counted else None
-    ingest(
-        list_inputs(inputs, MAX),
-        db,
-        Config(),
-        engine="processes",
-        workers=2,
-        batch_size=2,
-        expected=expected,
-    )
+    ingest(list_inputs(inputs, MAX), db, Config(), engine="processes", workers=2, batch_size=2)
     assert store_digest(db) == store_digest(tmp_path / "local.duckdb")
     assert not list(tmp_path.glob(".flashpoint-backlog-*"))  # the waiting batches' files
 

@@ -301,7 +301,6 @@ def ingest(
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
-                expected=expected,
                 on_progress=lambda r: progress.update(
                     task,
                     completed=r.taken,

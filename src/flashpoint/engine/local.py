@@ -130,7 +130,6 @@ def ingest(
     workers: int | None = None,
     scheduler: str | None = None,
     max_bytes: int | None = None,
-    expected: int | None = None,
 ) -> IngestReport:
     """Code and store every new document; record every reject. Safe to rerun.
 
@@ -139,8 +138,6 @@ def ingest(
     coded (`local`, `processes`, `dask`; see `flashpoint.engine.runners`); whichever it is,
     this process is the one writer and takes the batches in input order, so the store ends up
     the same. Documents already stored when the run starts are read but not coded.
-    `expected`: about how many items there are (`sources.count_inputs`), if known; with it the
-    writer keeps the last dedup update, which nothing overlaps, short.
     """
     from ..dedup import get_deduplicator
     from ..store import Store
@@ -156,9 +153,7 @@ def ingest(
     with Store(store_path) as store:
         prepare_store(store)
         folder = Path(store_path).parent if str(store_path) != ":memory:" else None
-        writer = _Writer(
-            store, dedup, report, background=engine != "local", folder=folder, expected=expected
-        )
+        writer = _Writer(store, dedup, report, background=engine != "local", folder=folder)
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         try:
@@ -203,7 +198,6 @@ class _Writer:
         *,
         background: bool = False,
         folder: Path | None = None,
-        expected: int | None = None,
     ) -> None:
         from .backlog import Backlog
 
@@ -213,7 +207,7 @@ class _Writer:
         self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
         self.rejects: list[Reject] = []
         self.undeduplicated = 0
-        self.background, self.expected = background, expected
+        self.background = background
         self.backlog = Backlog(folder)  # batches taken while dedup runs in its thread
         self.dedup_run: _DedupThread | None = None
 
@@ -268,23 +262,13 @@ class _Writer:
         self.pending, self.parts = set(), []
         self.store.record_rejects(self.rejects)
         self.rejects = []
-        if self._dedup_due():
+        if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
             self.undeduplicated = 0
             if self.background:
                 self.dedup_run = _DedupThread(self.dedup, self.store)
                 self.dedup_run.start()
             else:
                 self.dedup.update(self.store)
-
-    def _dedup_due(self) -> bool:
-        """After `DEDUP_EVERY` new articles, or `DEDUP_GROWTH` times the stored ones. When the
-        inputs were counted and dedup runs beside the workers, also once as many articles wait
-        as inputs are left: the intervals halve toward the end, so that the update after the
-        last batch, which runs alone, stays short."""
-        due = max(DEDUP_EVERY, DEDUP_GROWTH * self.stored)
-        if self.background and self.expected is not None:
-            due = min(due, max(WRITE_EVERY, self.expected - self.report.taken))
-        return self.undeduplicated >= due
 
     def _join_dedup(self) -> None:
         if self.dedup_run is not None:

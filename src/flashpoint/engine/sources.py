@@ -40,7 +40,7 @@ def list_inputs(inputs: Iterable[str], max_bytes: int) -> Iterator[Work]:
 
 def count_inputs(inputs: Iterable[str]) -> int | None:
     """About how many work items `list_inputs` will give (None when stdin is among the inputs):
-    a guide for progress and for the writer's dedup schedule. The walk only stats files; a JSON
+    the progress bar's total. The walk only stats files; a JSON
     Lines file counts its non-blank lines, one document or reject each (a file rejected whole,
     as binary say, is one item, not its lines)."""
     count = 0
