@@ -287,7 +287,8 @@ def ingest(
         TimeElapsedColumn(),
         TimeRemainingColumn(),  # from the counted inputs; none for stdin
     )
-    expected = count_inputs(inputs)  # None for stdin: the bar then only pulses
+    # the bar's total (None for stdin: the bar then only pulses); no bar, no walk to count
+    expected = None if quiet else count_inputs(inputs)
     with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
         task = progress.add_task(
             "ingest", total=expected, stored=0, skipped=0, rejected=0, events=0

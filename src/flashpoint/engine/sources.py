@@ -23,36 +23,45 @@ from ..model import Document, Reject
 Work = Document | Reject | str  # a str is the path of one text or HTML file, not read yet
 
 
+def _walk(name: str) -> Iterator[Document | Reject | Path]:
+    """What `read_path` gives for `name` with a size cap of 0: its own skips and rejects, and
+    the path of each file it would read (which it rejects as too large)."""
+    for item in read_path(Path(name), max_bytes=0):
+        if isinstance(item, Reject) and item.code == E_TOO_LARGE.code:
+            yield Path(item.origin)
+        else:
+            yield item  # unknown, unreadable or empty: the walker's own reject
+
+
+def _is_jsonl(path: Path) -> bool:
+    return FORMATS.get(path.suffix.lower()) == "jsonl"
+
+
 def list_inputs(inputs: Iterable[str], max_bytes: int) -> Iterator[Work]:
     """Files, folders and "-" (stdin) as work items, in the order `read_path` reads them."""
     for name in inputs:
         if name == "-":
             yield from read_stream(sys.stdin.buffer, name="<stdin>", max_bytes=max_bytes)
             continue
-        for item in read_path(Path(name), max_bytes=0):
-            if not (isinstance(item, Reject) and item.code == E_TOO_LARGE.code):
-                yield item  # skipped, unknown, unreadable or empty: the walker's own reject
-            elif FORMATS.get(Path(item.origin).suffix.lower()) == "jsonl":
-                yield from read_path(Path(item.origin), max_bytes=max_bytes)
+        for item in _walk(name):
+            if not isinstance(item, Path):
+                yield item
+            elif _is_jsonl(item):
+                yield from read_path(item, max_bytes=max_bytes)
             else:
-                yield item.origin
+                yield str(item)
 
 
 def count_inputs(inputs: Iterable[str]) -> int | None:
     """About how many work items `list_inputs` will give (None when stdin is among the inputs):
-    the progress bar's total. The walk only stats files; a JSON
-    Lines file counts its non-blank lines, one document or reject each (a file rejected whole,
-    as binary say, is one item, not its lines)."""
+    the progress bar's total. The walk only stats files; a JSON Lines file counts its non-blank
+    lines, one document or reject each (a file rejected whole, as binary say, is one item)."""
     count = 0
     for name in inputs:
         if name == "-":
             return None
-        for item in read_path(Path(name), max_bytes=0):
-            is_path = isinstance(item, Reject) and item.code == E_TOO_LARGE.code
-            if is_path and FORMATS.get(Path(item.origin).suffix.lower()) == "jsonl":
-                count += _records_in(Path(item.origin))
-            else:
-                count += 1
+        for item in _walk(name):
+            count += _records_in(item) if isinstance(item, Path) and _is_jsonl(item) else 1
     return count
 
 
