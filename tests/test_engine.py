@@ -379,3 +379,30 @@ def test_the_backlog_keeps_order_in_memory_and_on_disk(tmp_path: Path) -> None:
     assert len(queue) == 3 and len(list(tmp_path.glob(".flashpoint-backlog-*/*"))) == 3
     queue.close()  # an abandoned run: what waits is coded again by the next one
     assert not queue and not list(tmp_path.glob(".flashpoint-backlog-*"))
+
+
+def test_the_writers_memory_limit_grows_with_the_store(
+    mixed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB cannot evict what a write loaded of an index: the writer's limit makes room for it
+    from flashpoint.engine import local
+
+    seen: list[tuple[int, str]] = []
+    real = local.set_memory_limit
+
+    def recording(store: Any, articles: int) -> None:
+        real(store, articles)
+        seen.append((articles, store.scalar("SELECT current_setting('memory_limit')")))
+
+    monkeypatch.setattr(local, "set_memory_limit", recording)
+    monkeypatch.setattr(local, "WRITE_EVERY", 2)
+    report = ingest(list_inputs([str(mixed_corpus)], MAX), tmp_path / "x.duckdb", Config())
+    articles = [a for a, _ in seen]
+    assert articles[0] == 0 and articles[-1] == report.stored > 2
+    assert articles == sorted(articles)
+    with duckdb.connect() as con:  # each setting is the one memory_limit_mb asked for
+        for n, setting in seen:
+            con.execute(f"SET memory_limit = '{local.memory_limit_mb(n)}MB'")
+            assert setting == con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert local.memory_limit_mb(0) == local.STORE_MEMORY_MB
+    assert local.memory_limit_mb(100_000) == local.STORE_MEMORY_MB + 123  # 1.25 KiB an article

@@ -25,6 +25,7 @@ from flashpoint.engine import IngestReport, ingest
 from flashpoint.ingest import read_path
 from flashpoint.pipeline import Config
 from flashpoint.store import EventFilter, Store, select_events
+from flashpoint.store.schema import DDL, SCHEMA_VERSION, UNKEYED_TABLES
 
 TABLES = (
     "articles",
@@ -436,3 +437,49 @@ def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "FP-E040" in result.output
     assert "nope.duckdb" in result.output
+
+
+def _keyed_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_per_event_tables_have_no_primary_key(tmp_path: Path) -> None:
+    # their keys' indexes would pin memory in proportion to the store (schema.UNKEYED_TABLES)
+    with Store(tmp_path / "new.duckdb") as store:
+        keyed = _keyed_tables(store.con)
+    assert not keyed & set(UNKEYED_TABLES)
+    assert {"articles", "article_stories", "dedup_signatures", "rejects"} <= keyed
+
+
+def test_a_schema_1_store_is_rebuilt_without_event_keys_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in DDL:  # schema 1: the same tables, the per-event ones keyed by event_id
+        if any(f"EXISTS {t} (" in statement for t in UNKEYED_TABLES):
+            statement = statement.replace("event_id VARCHAR,", "event_id VARCHAR PRIMARY KEY,", 1)
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO events (event_id, article_id) VALUES ('e2', 'a'), ('e1', 'a')")
+    con.execute("INSERT INTO event_mentions (event_id, canonical_id) VALUES ('e1', 'e2')")
+    assert set(UNKEYED_TABLES) <= _keyed_tables(con)
+    con.close()
+
+    for _ in range(2):  # a second open finds nothing to rebuild
+        with Store(path) as store:
+            assert not _keyed_tables(store.con) & set(UNKEYED_TABLES)
+            assert store.query("SELECT event_id FROM events ORDER BY rowid") == [
+                {"event_id": "e2"},
+                {"event_id": "e1"},
+            ]
+            assert store.scalar("SELECT canonical_id FROM event_mentions") == "e2"
+            indexes = set(store.query("SELECT list(index_name) AS i FROM duckdb_indexes()")[0]["i"])
+            assert {"events_article", "event_mentions_canonical", "sentences_article"} <= indexes
+            assert store.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == (
+                SCHEMA_VERSION
+            )
+            assert store.scalar("SELECT count(*) FROM events_full") == 2  # views bind again

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -103,7 +104,12 @@ DEDUP_EVERY = 1000
 DEDUP_GROWTH = 0.25
 # DuckDB's cache may take most of the machine's memory by default; the writer's working set
 # is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit.
-STORE_MEMORY = "256MB"
+STORE_MEMORY_MB = 256
+# But DuckDB cannot evict the nodes of an index that a write has touched, and new keys fall all
+# over each index, so a writer soon holds nearly all of the store's indexes: about 0.9 KiB
+# per stored article (`store.schema`; docs/scale.md "One writer"). The limit is the working
+# memory plus that, raised as the store grows; a fixed 256 MB ran out past 100,000 articles.
+INDEX_KIB_PER_ARTICLE = 1.25
 # DuckDB checkpoints whenever its write-ahead log passes 16 MB, and those checkpoints grew more
 # costly with the store (writes took 18 times as long for 10 times the articles). The writer's
 # connection checkpoints instead before each dedup update (`Deduplicator.update`), where the
@@ -174,8 +180,17 @@ def ingest(
 
 def prepare_store(store: Any) -> None:
     """Settings of the writer's connection (also used by benchmarks/writer_growth.py)."""
-    store.con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
+    set_memory_limit(store, int(store.scalar("SELECT count(*) FROM articles")))
     store.con.execute(f"SET checkpoint_threshold = '{STORE_CHECKPOINT}'")
+
+
+def memory_limit_mb(articles: int) -> int:
+    """The writer's DuckDB memory limit for a store of `articles`: working memory and indexes."""
+    return STORE_MEMORY_MB + math.ceil(articles * INDEX_KIB_PER_ARTICLE / 1024)
+
+
+def set_memory_limit(store: Any, articles: int) -> None:
+    store.con.execute(f"SET memory_limit = '{memory_limit_mb(articles)}MB'")
 
 
 def _stored_ids(store: Any) -> frozenset[str]:
@@ -255,6 +270,7 @@ class _Writer:
         from .rows import concat_tables
 
         self._join_dedup()  # the store is never written while dedup reads it
+        set_memory_limit(self.store, self.stored + len(self.pending))  # indexes grow with it
         if self.parts:
             self.store.write_tables(concat_tables(self.parts))
         self.undeduplicated += len(self.pending)

@@ -182,42 +182,57 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------------------ one event
 def event_detail(store: Store, event_id: str) -> dict[str, Any] | None:
     """A canonical event (or the canonical event of a mention id) with every mention, each with
-    its sentence, the marks to highlight in it and its article; None when the id is unknown."""
-    canonical_id = _canonical_id(store, event_id)
-    if canonical_id is None:
-        return None
-    rows = store.query("SELECT * FROM canonical_events WHERE event_id = ?", [canonical_id])
-    if rows:
-        event = rows[0]
+    its sentence, the marks to highlight in it and its article; None when the id is unknown.
+
+    Event ids have no index (`store.schema.UNKEYED_TABLES`): each lookup by id reads the id
+    column, so the canonical event is read once, and mentions are found through their
+    articles."""
+    canonical_id = event_id
+    event = _by_id(store, "canonical_events", event_id)
+    if event is None:
+        linked = store.scalar(
+            "SELECT canonical_id FROM event_mentions WHERE event_id = ?", [event_id]
+        )
+        if linked:
+            canonical_id = str(linked)
+            event = _by_id(store, "canonical_events", canonical_id)
+    if event is not None:
         attach_sources(store, [event], mentions=False, every_link=True)
-        mention_ids = [s["mention_id"] for s in event["sources"]] or [canonical_id]
+        mentions = [(s["mention_id"], s["article_id"]) for s in event["sources"]]
     else:  # dedup has not linked this mention yet: it stands for itself
-        event = store.query("SELECT * FROM events WHERE event_id = ?", [canonical_id])[0]
+        event = _by_id(store, "events", canonical_id)
+        if event is None:
+            return None
         attach_sources(store, [event], mentions=True)
-        mention_ids = [canonical_id]
+        mentions = []
     return {
         "event": to_json(event),
         "requested": event_id,
-        "mentions": _mentions(store, mention_ids, event["sources"]),
+        "mentions": _mentions(
+            store, mentions or [(canonical_id, event["article_id"])], event["sources"]
+        ),
     }
 
 
-def _canonical_id(store: Store, event_id: str) -> str | None:
-    if store.scalar("SELECT count(*) FROM canonical_events WHERE event_id = ?", [event_id]):
-        return event_id
-    linked = store.scalar("SELECT canonical_id FROM event_mentions WHERE event_id = ?", [event_id])
-    if linked:
-        return str(linked)
-    if store.scalar("SELECT count(*) FROM events WHERE event_id = ?", [event_id]):
-        return event_id
-    return None
+def _by_id(store: Store, table: str, event_id: str) -> dict[str, Any] | None:
+    rows = store.query(f"SELECT * FROM {table} WHERE event_id = ? LIMIT 1", [event_id])
+    return rows[0] if rows else None
 
 
 def _mentions(
-    store: Store, mention_ids: list[str], sources: list[dict[str, Any]]
+    store: Store, mentions: list[tuple[str, str]], sources: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    clause, params = _in("event_id", mention_ids)
-    rows = store.query(f"SELECT * FROM events WHERE {clause}", params)
+    """The mention rows of (mention id, article id) pairs, in that order, each with its
+    sentence, marks and article; read through the index on the articles' events (the
+    mentions' own ids have none)."""
+    mention_ids = [m[0] for m in mentions]
+    clause, params = _in("article_id", [m[1] for m in mentions])
+    wanted = set(mention_ids)
+    rows = [
+        r
+        for r in store.query(f"SELECT * FROM events WHERE {clause}", params)
+        if r["event_id"] in wanted
+    ]
     keys = [(r["article_id"], r["sentence_index"]) for r in rows]
     sentences = _sentences(store, keys, columns='start, "end", text')
     by_id = {s["mention_id"]: s for s in sources}

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ..errors import E_STORE, FlashpointError
 from ..model import Document, Reject
-from .schema import DDL, SCHEMA_VERSION, VIEWS
+from .schema import DDL, SCHEMA_VERSION, UNKEYED_TABLES, VIEWS
 
 
 def _now() -> dt.datetime:
@@ -37,14 +37,42 @@ class Store:
             self._migrate()
 
     def _migrate(self) -> None:
+        self._drop_event_keys()  # before the DDL, which makes the indexes of rebuilt tables
         for statement in DDL:
             self.con.execute(statement)
         for view in VIEWS:
             self.con.execute(view)
         self.con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO meta VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [SCHEMA_VERSION],
         )
+
+    def _drop_event_keys(self) -> None:
+        """Schema 1 to 2: rebuild the per-event tables of an older store without their primary
+        keys (`schema.UNKEYED_TABLES`); DuckDB cannot drop a key in place. Rows and their order
+        are kept."""
+        keyed = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT table_name FROM duckdb_constraints() "
+                "WHERE constraint_type = 'PRIMARY KEY' AND table_name IN (SELECT unnest(?))",
+                [list(UNKEYED_TABLES)],
+            ).fetchall()
+        ]
+        if not keyed:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table in keyed:
+                new = f"{table}__v2"
+                self.con.execute(f"CREATE TABLE {new} AS SELECT * FROM {table} ORDER BY rowid")
+                self.con.execute(f"DROP TABLE {table}")
+                self.con.execute(f"ALTER TABLE {new} RENAME TO {table}")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.con.close()

@@ -1,6 +1,15 @@
 """DuckDB schema of the event store. Spans are character offsets into `articles.text`."""
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+# Tables with a row per event (or per sentence) have no primary key. DuckDB keeps the part of a
+# key's index that an insert touches in memory, where it cannot be evicted, and new keys are
+# random hashes that touch all of it: about 45 bytes per event per key, 150 MB for the three
+# keys of a 100,000-article store, pinned in the writer's 256 MB (it ran out of memory past
+# 100,000 articles). Their ids are unique by construction (a hash of
+# the article id and the event's place in it, written once per article: the articles' key
+# decides what is new). Their secondary indexes stay: an append leaves them unloaded.
+UNKEYED_TABLES = ("events", "event_mentions", "canonical_events")
 
 PARTICIPANT_COLUMNS = """
   {p}_text VARCHAR, {p}_start INTEGER, {p}_end INTEGER, {p}_code VARCHAR, {p}_country VARCHAR,
@@ -50,7 +59,7 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS place_mentions (
       article_id VARCHAR, sentence_index INTEGER, start INTEGER, "end" INTEGER, text VARCHAR,
       name VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE, precision VARCHAR, entry VARCHAR)""",
-    f"CREATE TABLE IF NOT EXISTS events (event_id VARCHAR PRIMARY KEY, {EVENT_COLUMNS})",
+    f"CREATE TABLE IF NOT EXISTS events (event_id VARCHAR, {EVENT_COLUMNS})",
     """CREATE TABLE IF NOT EXISTS rejects (
       origin VARCHAR, code VARCHAR, message VARCHAR, raw_sha256 VARCHAR,
       first_seen TIMESTAMP, last_seen TIMESTAMP, times INTEGER, PRIMARY KEY (origin, code))""",
@@ -58,10 +67,10 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS article_stories (
       article_id VARCHAR PRIMARY KEY, story_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS event_mentions (
-      event_id VARCHAR PRIMARY KEY, canonical_id VARCHAR, article_id VARCHAR, bucket VARCHAR,
+      event_id VARCHAR, canonical_id VARCHAR, article_id VARCHAR, bucket VARCHAR,
       lo BIGINT, hi BIGINT, explicit BOOLEAN, lat DOUBLE, lon DOUBLE, place_country VARCHAR,
       block VARCHAR, confidence DOUBLE, published DATE, repeat BOOLEAN)""",
-    f"""CREATE TABLE IF NOT EXISTS canonical_events (event_id VARCHAR PRIMARY KEY, {EVENT_COLUMNS},
+    f"""CREATE TABLE IF NOT EXISTS canonical_events (event_id VARCHAR, {EVENT_COLUMNS},
       num_sources INTEGER, num_articles INTEGER, num_mentions INTEGER, num_stories INTEGER,
       first_seen DATE, last_seen DATE)""",
     """CREATE TABLE IF NOT EXISTS dedup_signatures (article_id VARCHAR PRIMARY KEY, sig BLOB)""",
