@@ -200,6 +200,29 @@ def test_html_over_the_size_cap(tmp_path: Path) -> None:
     assert str(path) in rej.message and "max_bytes" in rej.message
 
 
+@pytest.mark.parametrize(("cap", "whole"), [(20_000_000, True), (500, False)])
+def test_a_file_larger_than_its_stat_is_read_whole_or_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int, whole: bool
+) -> None:
+    # the reader reads the size stat gave; a file that grew since (or a size of 0, as /proc
+    # files have) is read on to the cap
+    path = tmp_path / "grew.html"
+    path.write_text(PAGE, "utf-8")
+    expected = list(read_path(path))
+    real = Path.stat
+
+    def stale(self: Path, **kwargs: bool) -> os.stat_result:
+        found = real(self, **kwargs)
+        return os.stat_result((*found[:6], 10, *found[7:10])) if self == path else found
+
+    monkeypatch.setattr(Path, "stat", stale)
+    items = list(read_path(path, max_bytes=cap))
+    if whole:
+        assert isinstance(expected[0], Document) and items == expected
+    else:
+        _rej(items, E_TOO_LARGE.code)
+
+
 def test_fifty_megabyte_file_is_rejected_by_size_without_reading(tmp_path: Path) -> None:
     path = tmp_path / "huge.html"
     chunk = b"<p>" + b"x" * (1 << 20) + b"</p>\n"

@@ -621,7 +621,10 @@ def _read_file(path: Path, fmt: str, max_bytes: int) -> Iterator[Document | Reje
             )
             return
         with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            # the size it has: a read of the cap would allocate the cap first, for every file
+            raw = fh.read(st.st_size + 1)
+            if len(raw) > st.st_size:  # it grew after stat (or stat gives no size)
+                raw += fh.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         yield _unreadable(origin, exc)
         return
