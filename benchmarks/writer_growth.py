@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/writer_growth.py --source STORE.duckdb --store NEW.duckdb \\
         [--cache DIR] [--articles N] [--marks 10240 100000] [--json OUT.json] \\
-        [--checkpoint-threshold 16MB]
+        [--checkpoint-threshold 16MB] [--rounds 1]
 
 Replays the coded rows of an existing store (every table the engines write, `WRITE_TABLES`)
 into a new store, article by article in the order they were first stored (row order of
@@ -13,7 +13,10 @@ the `DEDUP_EVERY` / `DEDUP_GROWTH` schedule, with the final update) on a store o
 `dedup.update` are timed (wall seconds), cumulatively at each --marks article count, with the
 peak RSS of this process. The rows are first exported from --source into --cache (Arrow IPC
 files, one per batch and table, made once and reused), so reading the source costs nothing in
-the replay. Not a test.
+the replay. With --rounds R the rows are replayed R times, the article and event ids of
+round r > 0 suffixed with `~r`, so the store grows past the source (how the writer's memory
+fared past 100,000 articles: docs/scale.md "The writer's memory and the store's indexes").
+Not a test.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from flashpoint.dedup import get_deduplicator
@@ -98,6 +102,20 @@ def load(cache: Path, batch: int) -> dict[str, pa.Table]:
     return out
 
 
+def renamed(tables: dict[str, pa.Table], round_: int) -> dict[str, pa.Table]:
+    """The rows of a batch as new articles for replay round `round_` (ids suffixed)."""
+    if not round_:
+        return tables
+    out = {}
+    for name, table in tables.items():
+        for column in ("article_id", "event_id"):
+            if column in table.column_names:
+                ids = pc.binary_join_element_wise(table[column], pa.scalar(f"~{round_}"), "")
+                table = table.set_column(table.column_names.index(column), column, ids)
+        out[name] = table
+    return out
+
+
 def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -109,6 +127,7 @@ def replay(
     articles: int,
     marks: list[int],
     checkpoint: str | None = None,
+    rounds: int = 1,
 ) -> dict:
     config = Config()
     dedup = get_deduplicator(config)
@@ -140,11 +159,11 @@ def replay(
         writer = local._Writer(store, dedup, report)
         dedup.update(store)
         todo = list(marks)
-        for b in range(n_batches):
-            if b * BATCH >= articles:
+        for n, (r, b) in enumerate((r, b) for r in range(rounds) for b in range(n_batches)):
+            if n * BATCH >= articles:
                 break
-            tables = load(cache, b)
-            ids = tables["articles"].column("article_id").to_pylist()[: articles - b * BATCH]
+            tables = renamed(load(cache, b), r)
+            ids = tables["articles"].column("article_id").to_pylist()[: articles - n * BATCH]
             if len(ids) < tables["articles"].num_rows:
                 tables = local._only(tables, set(ids))
             writer.add(CodedBatch(list(ids), set(ids), {}, tables))
@@ -183,14 +202,21 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=10**9)
     ap.add_argument("--marks", type=int, nargs="*", default=[10_240, 100_000])
     ap.add_argument("--json", help="write the result here")
-    ap.add_argument("--checkpoint-threshold", help="e.g. 64MB (default: DuckDB's, 16MB)")
+    ap.add_argument("--checkpoint-threshold", help="e.g. 64MB (default: the engines')")
+    ap.add_argument("--rounds", type=int, default=1, help="replay the rows this many times")
     args = ap.parse_args()
     if Path(args.store).exists():
         sys.exit(f"{args.store} exists")
     cache = Path(args.cache)
     n = export(args.source, cache)
     result = replay(
-        cache, n, args.store, args.articles, sorted(args.marks), args.checkpoint_threshold
+        cache,
+        n,
+        args.store,
+        args.articles,
+        sorted(args.marks),
+        args.checkpoint_threshold,
+        args.rounds,
     )
     marks = result["marks"]
     if len(marks) >= 2:
@@ -200,7 +226,7 @@ def main() -> None:
         }
         print(f"growth: {result['growth']}", file=sys.stderr)
     result["final_peak_rss_mib"] = round(rss_mib())
-    result["checkpoint_threshold"] = args.checkpoint_threshold or "DuckDB's default"
+    result["checkpoint_threshold"] = args.checkpoint_threshold or local.STORE_CHECKPOINT
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
 
