@@ -103,12 +103,13 @@ WRITE_EVERY = 256  # articles per write transaction: each INSERT has a fixed cos
 DEDUP_EVERY = 1000
 DEDUP_GROWTH = 0.25
 # DuckDB's cache may take most of the machine's memory by default; the writer's working set
-# is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit.
-STORE_MEMORY_MB = 256
+# is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit. (A fixed 256 MB,
+# most of it taken by indexes at 100,000 articles, still left dedup enough.)
+STORE_MEMORY_MB = 192
 # But DuckDB cannot evict the nodes of an index that a write has touched, and new keys fall all
 # over each index, so a writer soon holds nearly all of the store's indexes: about 0.9 KiB
 # per stored article (`store.schema`; docs/scale.md "One writer"). The limit is the working
-# memory plus that, raised as the store grows; a fixed 256 MB ran out past 100,000 articles.
+# memory plus that, raised as the store grows: a fixed 256 MB ran out past 100,000 articles.
 INDEX_KIB_PER_ARTICLE = 1.25
 # DuckDB checkpoints whenever its write-ahead log passes 16 MB, and those checkpoints grew more
 # costly with the store (writes took 18 times as long for 10 times the articles). The writer's
