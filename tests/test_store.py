@@ -90,7 +90,13 @@ def inconsistencies(store: Store) -> dict[str, int]:
         "duplicate_articles": store.scalar(
             "SELECT count(*) - count(DISTINCT article_id) FROM articles"
         ),
-        "duplicate_events": store.scalar("SELECT count(*) - count(DISTINCT event_id) FROM events"),
+        # the per-event tables have no key (schema.UNKEYED_TABLES): their ids must stay unique
+        **{
+            f"duplicate_ids_in_{table}": store.scalar(
+                f"SELECT count(*) - count(DISTINCT event_id) FROM {table}"
+            )
+            for table in UNKEYED_TABLES
+        },
     }
 
 
