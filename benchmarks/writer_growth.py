@@ -16,6 +16,8 @@ files, one per batch and table, made once and reused), so reading the source cos
 the replay. With --rounds R the rows are replayed R times, the article and event ids of
 round r > 0 suffixed with `~r`, so the store grows past the source (how the writer's memory
 fared past 100,000 articles: docs/scale.md "The writer's memory and the store's indexes").
+The renamed articles are copies of the first round's, so dedup merges them with those: a
+denser store than new news would make.
 Not a test.
 """
 
