@@ -107,8 +107,8 @@ DEDUP_GROWTH = 0.25
 # most of it taken by indexes at 100,000 articles, still left dedup enough.)
 STORE_MEMORY_MB = 192
 # But DuckDB cannot evict the nodes of an index that a write has touched, and new keys fall all
-# over each index, so a writer soon holds nearly all of the store's indexes: about 0.9 KiB
-# per stored article (`store.schema`; docs/scale.md "One writer"). The limit is the working
+# over each index, so a writer soon holds nearly all of the store's indexes: about 1 KiB per
+# stored article (`store.schema`; docs/scale.md, "The writer's memory"). The limit is the working
 # memory plus that, raised as the store grows: a fixed 256 MB ran out past 100,000 articles.
 INDEX_KIB_PER_ARTICLE = 1.25
 # DuckDB checkpoints whenever its write-ahead log passes 16 MB, and those checkpoints grew more

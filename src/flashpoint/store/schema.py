@@ -2,13 +2,13 @@
 
 SCHEMA_VERSION = "2"
 
-# Tables with a row per event (or per sentence) have no primary key. DuckDB keeps the part of a
-# key's index that an insert touches in memory, where it cannot be evicted, and new keys are
-# random hashes that touch all of it: about 45 bytes per event per key, 150 MB for the three
-# keys of a 100,000-article store, pinned in the writer's 256 MB (it ran out of memory past
-# 100,000 articles). Their ids are unique by construction (a hash of
-# the article id and the event's place in it, written once per article: the articles' key
-# decides what is new). Their secondary indexes stay: an append leaves them unloaded.
+# The tables with a row per event have no primary key. DuckDB keeps the nodes of an index that
+# a write touches in memory, unevictable until the next checkpoint, and new event ids are
+# hashes that touch all of it: about 45 bytes per event per key, 150 MB for the three keys of a
+# 100,000-article store (the writer's fixed 256 MB ran out past 100,000 articles). Their ids are
+# unique by construction (a hash of the article id and the event's place in it, written once
+# per article: the articles' key decides what is new). The secondary indexes below stay, for
+# the API; the writer's memory limit makes room for them (`engine.local.memory_limit_mb`).
 UNKEYED_TABLES = ("events", "event_mentions", "canonical_events")
 
 PARTICIPANT_COLUMNS = """
