@@ -359,7 +359,8 @@ def measure(path: Path, requests: int, warmup: int = 5) -> dict[str, Any]:
             f"  server CPU {r['server_cpu_ms']:6.1f} ms/request",
             file=sys.stderr,
         )
-    plain = [t for name, ts in times.items() if "q" not in mixes[name] for t in ts]
+    # the target's endpoint, the filtered list: neither the text search nor one event by id
+    plain = [t for name, ts in times.items() if not {"q", ONE_EVENT} & set(mixes[name]) for t in ts]
     return {
         "mixes": results,
         "overall": _stats([t for ts in times.values() for t in ts]),
@@ -401,11 +402,11 @@ def write_results(report: dict[str, Any]) -> None:
     o, w = report["overall"], report["overall_without_text_search"]
     lines += [
         f"| **all mixes** | | **{o['p50_ms']}** | **{o['p95_ms']}** | **{o['p99_ms']}** | |",
-        f"| all mixes but the text search | | {w['p50_ms']} | {w['p95_ms']} | {w['p99_ms']} | |",
+        f"| list mixes but the text search | | {w['p50_ms']} | {w['p95_ms']} | {w['p99_ms']} | |",
         "",
         f"Target: p95 under {TARGET_P95_MS:.0f} ms — all mixes: "
         + ("met" if o["p95_ms"] < TARGET_P95_MS else "NOT met")
-        + "; without the text search: "
+        + "; the filtered list (`GET /api/events`) without the text search: "
         + ("met." if w["p95_ms"] < TARGET_P95_MS else "NOT met."),
         "",
         "The last mix asks for one event by its id (`GET /api/events/{id}`, 50 ids taken in",
