@@ -106,13 +106,8 @@ class Deduplicator:
         if not pending:
             return report
         _checkpoint(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction():
             self._process(store, pending, report)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         return report
 
     def rebuild(self, store: Any) -> DedupReport:
@@ -141,16 +136,10 @@ class Deduplicator:
 
     # ------------------------------------------------------------------ machinery
     def _clear(self, store: Any, state: str) -> None:
-        con = store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction():
             for table in STATE_TABLES:
-                con.execute(f"DELETE FROM {table}")
+                store.con.execute(f"DELETE FROM {table}")
             store.set_meta("dedup_state", state)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
 
     def _process(self, store: Any, articles: list[str], report: DedupReport) -> None:
         changed_articles: set[str] = set()

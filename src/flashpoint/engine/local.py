@@ -180,8 +180,8 @@ def ingest(
 
 
 def prepare_store(store: Any) -> None:
-    """Settings of the writer's connection (also used by benchmarks/writer_growth.py)."""
-    set_memory_limit(store, int(store.scalar("SELECT count(*) FROM articles")))
+    """Settings of the writer's connection (also used by benchmarks/writer_growth.py); its
+    memory limit is set by the writer, from the articles it stores (`set_memory_limit`)."""
     store.con.execute(f"SET checkpoint_threshold = '{STORE_CHECKPOINT}'")
 
 
@@ -219,6 +219,7 @@ class _Writer:
 
         self.store, self.dedup, self.report = store, dedup, report
         self.stored = int(store.scalar("SELECT count(*) FROM articles"))
+        set_memory_limit(store, self.stored)
         self.pending: set[str] = set()  # ids coded and kept, not written yet
         self.parts: list[dict[str, Any]] = []  # their rows, batch by batch
         self.rejects: list[Reject] = []

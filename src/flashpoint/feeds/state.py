@@ -16,8 +16,7 @@ repaired by `reconcile` at the next start without fetching anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,16 +75,6 @@ class CrawlState:
         for statement in DDL:
             self.con.execute(statement)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
-
     # ------------------------------------------------------------------ feeds
     def feed(self, url: str) -> FeedState | None:
         row = self.con.execute(
@@ -97,7 +86,7 @@ class CrawlState:
         self, url: str, name: str | None, fetched: Fetched, entries: Iterable[Entry], note: str
     ) -> int:
         """Enqueue a feed's entries and save its validators, in one transaction; new URLs."""
-        with self.transaction():
+        with self.store.transaction():
             added = self._enqueue(entries, "article", url)
             if fetched.not_modified:
                 self._touch_feed(url, name, fetched.status, note)
@@ -123,7 +112,7 @@ class CrawlState:
         return added
 
     def feed_failed(self, url: str, name: str | None, fetched: Fetched, why: Reject) -> None:
-        with self.transaction():
+        with self.store.transaction():
             self.store.record_rejects([why])
             self._touch_feed(url, name, fetched.status, why.message)
 
@@ -138,7 +127,7 @@ class CrawlState:
 
     # ------------------------------------------------------------------ queue
     def enqueue_pages(self, urls: Iterable[str]) -> int:
-        with self.transaction():
+        with self.store.transaction():
             return self._enqueue((Entry(u) for u in urls), "page", None)
 
     def _enqueue(self, entries: Iterable[Entry], kind: str, feed_url: str | None) -> int:
@@ -215,7 +204,7 @@ class CrawlState:
 
     def fail(self, url: str, why: Reject, fetched: Fetched | None = None) -> None:
         """Give a URL up: its reject and its queue row change together."""
-        with self.transaction():
+        with self.store.transaction():
             self.store.record_rejects([why])
             self.con.execute(
                 """UPDATE fetch_queue SET status = ?, outcome = ?, body = NULL,

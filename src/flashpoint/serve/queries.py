@@ -198,19 +198,19 @@ def event_detail(store: Store, event_id: str) -> dict[str, Any] | None:
             event = _by_id(store, "canonical_events", canonical_id)
     if event is not None:
         attach_sources(store, [event], mentions=False, every_link=True)
-        mentions = [(s["mention_id"], s["article_id"]) for s in event["sources"]]
+        mentions = [(s["mention_id"], s["article_id"]) for s in event["sources"]] or [
+            (canonical_id, event["article_id"])
+        ]
     else:  # dedup has not linked this mention yet: it stands for itself
         event = _by_id(store, "events", canonical_id)
         if event is None:
             return None
         attach_sources(store, [event], mentions=True)
-        mentions = []
+        mentions = [(canonical_id, event["article_id"])]
     return {
         "event": to_json(event),
         "requested": event_id,
-        "mentions": _mentions(
-            store, mentions or [(canonical_id, event["article_id"])], event["sources"]
-        ),
+        "mentions": _mentions(store, mentions, event["sources"]),
     }
 
 

@@ -8,7 +8,8 @@ a rerun skips the articles already present and completes the rest.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +63,26 @@ class Store:
         ]
         if not keyed:
             return
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             for table in keyed:
                 new = f"{table}__v2"
                 self.con.execute(f"CREATE TABLE {new} AS SELECT * FROM {table} ORDER BY rowid")
                 self.con.execute(f"DROP TABLE {table}")
                 self.con.execute(f"ALTER TABLE {new} RENAME TO {table}")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around the block: committed at its end, rolled back if it raises."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
 
     def __enter__(self) -> Store:
         return self
@@ -109,16 +116,11 @@ class Store:
         process) in one transaction; returns the number of events written."""
         from ..engine.rows import WRITE_TABLES
 
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             for name in WRITE_TABLES:
                 arrow = tables.get(name)  # noqa: F841 - read by name in the SQL below
                 if arrow is not None and arrow.num_rows:
                     self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM arrow")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
         events = tables.get("events")
         return events.num_rows if events is not None else 0
 
