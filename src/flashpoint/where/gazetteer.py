@@ -33,6 +33,7 @@ import unicodedata
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,11 @@ class Place:
     curated: bool = False  # from our own YAML files rather than geonames
     countries: tuple[str, ...] = ()  # for regions: the countries they touch
     admin1: str = ""  # first-level region of a city, as "US-GA" (geonames codes), when known
+
+
+# A place's values in this order are what the index stores (named from the fields: a class
+# compiled with mypyc has no `__slots__` to read them from).
+PLACE_FIELDS = tuple(f.name for f in dataclass_fields(Place))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ class Gazetteer:
                 i = index.get(n.place.entry)
                 if i is None:
                     i = index[n.place.entry] = len(offsets) - 1
-                    blob += marshal.dumps(tuple(getattr(n.place, f) for f in Place.__slots__))
+                    blob += marshal.dumps(tuple(getattr(n.place, f) for f in PLACE_FIELDS))
                     offsets.append(len(blob))
                 surface = None if n.surface == n.place.name else n.surface
                 row.append((i, surface, n.alias, n.case_sensitive))
@@ -168,7 +174,7 @@ class Gazetteer:
             "rules": self.rules,
             "max_len": self.max_len,
             "countries": {
-                k: tuple(getattr(v, f) for f in Place.__slots__) for k, v in self.countries.items()
+                k: tuple(getattr(v, f) for f in PLACE_FIELDS) for k, v in self.countries.items()
             },
             "first": self.first,
             "prefixes": self.prefixes,
