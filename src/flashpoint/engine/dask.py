@@ -100,3 +100,4 @@ class DaskRunner:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+            self.cluster = None

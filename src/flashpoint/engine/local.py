@@ -146,10 +146,26 @@ def ingest(
     this process is the one writer and takes the batches in input order, so the store ends up
     the same. Documents already stored when the run starts are read but not coded.
     """
+    from .runners import make_runner
+
+    with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
+        # made first: worker processes load their knowledge while this one opens the store
+        return _ingest_with(runner, items, store_path, config, batch_size, on_progress, max_bytes)
+
+
+def _ingest_with(
+    runner: Any,
+    items: Iterable[Document | Reject | str],
+    store_path: str | Path,
+    config: Config,
+    batch_size: int,
+    on_progress: Callable[[IngestReport], None] | None,
+    max_bytes: int | None,
+) -> IngestReport:
     from ..dedup import get_deduplicator
     from ..store import Store
     from . import collector
-    from .runners import code_work, in_order, make_runner
+    from .runners import code_work, in_order
 
     collector.tune()  # the writer's heap holds the dedup state: see collector
     dedup = get_deduplicator(config)
@@ -160,17 +176,19 @@ def ingest(
     with Store(store_path) as store:
         prepare_store(store)
         folder = Path(store_path).parent if str(store_path) != ":memory:" else None
-        writer = _Writer(store, dedup, report, background=engine != "local", folder=folder)
+        writer = _Writer(store, dedup, report, background=runner.name != "local", folder=folder)
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         try:
-            with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
+            try:
                 runner.share(run, _stored_ids(store))
                 work = ((None, (config, b, version, cap, run)) for b in batches(items, batch_size))
                 for _, coded in in_order(runner, code_work, work):
                     writer.add(coded)
                     if on_progress:
                         on_progress(report)
+            finally:
+                runner.close()  # the workers' memory goes before the last dedup update
         except BaseException:
             writer.abandon()  # the store closes next: let a running dedup update end first
             raise

@@ -4,8 +4,10 @@ Workers are started with forkserver (spawn where forkserver is missing), never f
 holds a DuckDB connection and threads, which a forked child must not inherit. The forkserver
 loads the run's pipeline before it forks the workers, so they share its knowledge pages
 (`flashpoint.engine.preload`); a worker without it builds the pipeline from the pickled `Config`
-on its first batch and keeps it. Documents travel to a worker and coded documents back, and
-only the parent writes to the store.
+on its first batch and keeps it. The forkserver starts as soon as the runner is made, so the
+knowledge loads while the writer opens its store; the pool itself starts with the first batch,
+once the writer has said which articles are stored (`share`). Documents travel to a worker and
+coded documents back, and only the parent writes to the store.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class ProcessRunner:
         self.window = self.workers * IN_FLIGHT_PER_WORKER
         self.known: tuple[str, frozenset[str]] = ("", frozenset())
         self._pool: ProcessPoolExecutor | None = None
+        self._context = _context()
+        if self._context.get_start_method() == "forkserver":
+            from .preload import share_with_workers
+
+            share_with_workers(self._context, config)  # loads in the background
 
     def share(self, run: str, known: frozenset[str]) -> None:
         self.known = (run, known)  # handed to each worker as it starts
@@ -51,14 +58,9 @@ class ProcessRunner:
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            ctx = _context()
-            if ctx.get_start_method() == "forkserver":
-                from .preload import share_with_workers
-
-                share_with_workers(ctx, self.config)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=ctx,
+                mp_context=self._context,
                 initializer=set_known,
                 initargs=self.known,
             )
@@ -81,3 +83,4 @@ class ProcessRunner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -48,7 +48,8 @@ class Runner(Protocol):
 
     def result(self, handle: Any) -> Any: ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop the workers; a second call does nothing."""
 
 
 # One pipeline per configuration per worker process, built on first use: stages load their
