@@ -6,7 +6,7 @@ DEMO_DB ?= demo.duckdb
 WEB := src/flashpoint/serve/web
 ASSETS := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: demo test lint check clean assets
+.PHONY: demo test lint check clean assets fast
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ demo: $(VENV)/.run-installed $(ASSETS)
 	@echo "Alerts the sample corpus triggers (examples/watchlists.yaml, replayed day by day):"
 	$(BIN)/flashpoint backtest --db $(DEMO_DB) --watchlists examples/watchlists.yaml --store-alerts
 
+## fast: a second environment, $(FAST_VENV), with the hot path compiled by mypyc (needs a C
+## compiler; same events, less CPU: docs/scale.md, "The compiled build")
+FAST_VENV ?= .venv-fast
+fast: $(FAST_VENV)/.installed
+
+$(FAST_VENV)/.installed: pyproject.toml setup.py $(shell find src -name '*.py')
+	$(PYTHON) -m venv $(FAST_VENV)
+	$(FAST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check setuptools wheel mypy
+	FLASHPOINT_COMPILE=1 $(FAST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  --no-build-isolation .
+	touch $@
+
 ## test: install with dev extras and run the whole test suite
 test: $(VENV)/.dev-installed $(ASSETS)
 	$(BIN)/python -m pytest
@@ -51,5 +63,5 @@ lint: $(VENV)/.dev-installed
 check: lint test
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(FAST_VENV) $(DEMO_DB) $(DEMO_DB).wal .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	rm -rf $(WEB)/node_modules

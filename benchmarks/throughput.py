@@ -16,13 +16,14 @@ For each size a synthetic corpus of HTML pages is generated (`flashpoint generat
 * end to end: `flashpoint ingest CORPUS --engine E --workers W` as a subprocess into a new store,
   wall time, CPU time and peak memory of its whole process tree (psutil samples every 0.2 s:
   summed RSS, and summed PSS, which counts shared pages once); the events table is hashed so
-  engines can be compared;
+  engines can be compared; `--python .venv-fast/bin/python` runs them with the compiled build
+  (`make fast`), whose rows are kept apart (`processes-compiled:10000`);
 * dictionary size: the actors and code stages on the sample with the actor dictionary grown
   x1, x2, x4 by synthetic people and groups (a --data-dir override);
 * growth: the time of each size over the time of the size ten times smaller.
 
-Results are merged into --out/throughput.json (keyed by engine and size, so sizes can be run
-at different times) and the whole file is rendered as --out/throughput.md.
+Results are merged into --out/throughput.json (keyed by engine, build and size, so sizes can
+be run at different times) and the whole file is rendered as --out/throughput.md.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import os
 import platform
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -274,15 +276,32 @@ def _events_digest(db: Path) -> dict[str, Any]:
     }
 
 
-def end_to_end(folder: Path, size: int, engine: str, workers: int, workdir: Path) -> dict[str, Any]:
-    db = workdir / f"store-{engine}-{size}.duckdb"
+def build_of(python: str) -> str:
+    """ "compiled" when `python`'s flashpoint has the mypyc-compiled hot path (`make fast`),
+    else "pure"."""
+    probe = "import flashpoint.text.tokens as t; print(t.__file__.endswith('.so'))"
+    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
+    return "compiled" if found.stdout.strip() == "True" else "pure"
+
+
+def row_key(engine: str, build: str, size: int) -> str:
+    """Results key: `engine:size` for the pure build, `engine-compiled:size` for the other."""
+    return f"{engine}{'-compiled' if build == 'compiled' else ''}:{size}"
+
+
+def end_to_end(
+    folder: Path, size: int, engine: str, workers: int, workdir: Path, python: str
+) -> dict[str, Any]:
+    build = build_of(python)
+    label = row_key(engine, build, size).split(":")[0]
+    db = workdir / f"store-{label}-{size}.duckdb"
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "flashpoint.cli", "ingest", str(folder), "--db", str(db)]
+    cmd = [python, "-m", "flashpoint.cli", "ingest", str(folder), "--db", str(db)]
     cmd += ["--engine", engine, "--quiet"]
     if engine != "local":
         cmd += ["--workers", str(workers)]
-    log = workdir / f"ingest-{engine}-{size}.log"
+    log = workdir / f"ingest-{label}-{size}.log"
     with log.open("w") as out:
         code, wall, stats = run_watched(cmd, stdout=out, stderr=out)
     if code not in (0, 3):
@@ -290,6 +309,7 @@ def end_to_end(folder: Path, size: int, engine: str, workers: int, workdir: Path
     found = _events_digest(db)
     return {
         "engine": engine,
+        "build": build,
         "workers": workers if engine != "local" else 1,
         "articles": size,
         "wall_s": round(wall, 1),
@@ -460,14 +480,16 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "## End to end: HTML files to DuckDB (`flashpoint ingest`)",
             "",
-            "| engine | workers | articles | wall s | articles/s | sentences/s | CPU ms/article "
-            "| peak RSS MiB | peak PSS MiB | processes | events | events md5 | commit |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "| engine | build | workers | articles | wall s | articles/s | sentences/s "
+            "| CPU ms/article | peak RSS MiB | peak PSS MiB | processes | events | events md5 "
+            "| commit |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for key in sorted(e2e, key=lambda k: (int(k.split(":")[1]), k)):
             r = e2e[key]
             lines.append(
-                f"| {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | "
+                f"| {r['engine']} | {r.get('build', 'pure')} | {r['workers']} | {r['articles']} "
+                f"| {r['wall_s']} | "
                 f"{r['articles_per_s']} | {r['sentences_per_s']} | {r['cpu_ms_per_article']} | "
                 f"{r['peak_rss_mib']} | {r['peak_pss_mib']} | {r['processes']} | {r['events']} "
                 f"| `{r['events_md5'][:12]}` | {r.get('commit', '')} |"
@@ -514,29 +536,30 @@ def verdicts(results: dict[str, Any]) -> list[str]:
             f"cores): {_ok(ok)}"
         )
     e2e = results.get("end_to_end", {})
-    for _, r in sorted(e2e.items()):
+    for key, r in sorted(e2e.items()):
+        name = key.split(":")[0]  # the engine, and "-compiled" for that build
         if r["engine"] != "dask" and r["articles"] >= 1000:
             ok = r["articles_per_s"] >= TARGETS["end_to_end_articles_per_s"]
             out.append(
-                f"{r['engine']} ({r['workers']} worker(s)), {r['articles']} articles: "
+                f"{name} ({r['workers']} worker(s)), {r['articles']} articles: "
                 f"{r['articles_per_s']} articles/s end to end (target 100 on 2 cores): {_ok(ok)}"
             )
         if r["articles"] >= 100_000 and r["engine"] != "dask":
             ok = r["peak_pss_mib"] < TARGETS["peak_pss_mib_at_100k"]
             out.append(
-                f"{r['engine']} at 100k: peak PSS {r['peak_pss_mib']} MiB (target < 1024; RSS "
+                f"{name} at 100k: peak PSS {r['peak_pss_mib']} MiB (target < 1024; RSS "
                 f"summed over its {r['processes']} process(es): {r['peak_rss_mib']} MiB): {_ok(ok)}"
             )
         if r["engine"] == "dask":
             for other in ("local", "processes"):
-                base = e2e.get(f"{other}:{r['articles']}")
+                base = e2e.get(row_key(other, r.get("build", "pure"), r["articles"]))
                 if base:
                     share = r["articles_per_s"] / base["articles_per_s"]
                     same = _ok(r["events_md5"] == base["events_md5"])
                     if r.get("commit") != base.get("commit"):
                         same = f"not comparable (commits {r.get('commit')}, {base.get('commit')})"
                     out.append(
-                        f"dask vs {other} at {r['articles']}: {share:.0%} of its throughput "
+                        f"{name} vs {other} at {r['articles']}: {share:.0%} of its throughput "
                         f"(target 80%): {_ok(share >= 0.8)}; same events: {same}"
                     )
     for g in results.get("growth", []):
@@ -566,6 +589,12 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "flashpoint-bench"
     )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter whose flashpoint runs the end-to-end ingests (.venv-fast/bin/python: "
+        "the compiled build of `make fast`); rows are kept per engine, build and size",
+    )
     ap.add_argument(
         "--render-only", action="store_true", help="rewrite the markdown from the JSON, run nothing"
     )
@@ -611,8 +640,8 @@ def main() -> None:
         save()
     for size in sorted(args.sizes) if not args.stages_only else []:
         for engine in args.engines:
-            row = end_to_end(folders[size], size, engine, args.workers, args.workdir)
-            results["end_to_end"][f"{engine}:{size}"] = row
+            row = end_to_end(folders[size], size, engine, args.workers, args.workdir, args.python)
+            results["end_to_end"][row_key(engine, row["build"], size)] = row
             print(json.dumps(row), flush=True)
             save()
     save()
