@@ -406,3 +406,34 @@ def test_the_writers_memory_limit_grows_with_the_store(
             assert setting == con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert local.memory_limit_mb(0) == local.STORE_MEMORY_MB
     assert local.memory_limit_mb(100_000) == local.STORE_MEMORY_MB + 123  # 1.25 KiB an article
+
+
+def test_a_process_runner_can_be_closed_twice() -> None:
+    """Ingest closes its runner before the last dedup update, and the runner's context
+    manager closes it again."""
+    from flashpoint.engine.processes import ProcessRunner
+
+    runner = ProcessRunner(Config(), workers=1)
+    assert runner.result(runner.submit(abs, -3)) == 3
+    runner.close()
+    runner.close()
+    assert runner._pool is None
+
+
+def test_the_compiled_build_names_modules_that_exist() -> None:
+    """`setup.py` compiles these with FLASHPOINT_COMPILE=1 (make fast); the modules whose
+    frozen dataclasses travel by pickle must stay out: a compiled one cannot be unpickled."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    tree = ast.parse((root / "setup.py").read_text())
+    found = next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "COMPILED" for t in node.targets)
+    )
+    compiled = ast.literal_eval(found)
+    assert len(compiled) >= 10
+    assert all((root / path).is_file() for path in compiled)
+    assert not {"src/flashpoint/model.py", "src/flashpoint/where/gazetteer.py"} & set(compiled)
