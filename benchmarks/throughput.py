@@ -277,23 +277,26 @@ def _events_digest(db: Path) -> dict[str, Any]:
 
 
 def build_of(python: str) -> str:
-    """ "compiled" when `python`'s flashpoint has the mypyc-compiled hot path (`make fast`),
-    else "pure"."""
-    probe = "import flashpoint.text.tokens as t; print(t.__file__.endswith('.so'))"
+    """The build of `python`'s flashpoint: "compiled" (`make fast`) or "pure"."""
+    probe = "import flashpoint; print(flashpoint.build())"
     found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
-    return "compiled" if found.stdout.strip() == "True" else "pure"
+    return found.stdout.strip()
+
+
+def run_label(engine: str, build: str) -> str:
+    """The engine, with "-compiled" for that build: names rows, stores and logs."""
+    return engine if build == "pure" else f"{engine}-{build}"
 
 
 def row_key(engine: str, build: str, size: int) -> str:
-    """Results key: `engine:size` for the pure build, `engine-compiled:size` for the other."""
-    return f"{engine}{'-compiled' if build == 'compiled' else ''}:{size}"
+    return f"{run_label(engine, build)}:{size}"
 
 
 def end_to_end(
     folder: Path, size: int, engine: str, workers: int, workdir: Path, python: str
 ) -> dict[str, Any]:
     build = build_of(python)
-    label = row_key(engine, build, size).split(":")[0]
+    label = run_label(engine, build)
     db = workdir / f"store-{label}-{size}.duckdb"
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)

@@ -43,6 +43,15 @@ def test_version() -> None:
     assert out.startswith("flashpoint")
 
 
+def test_the_version_names_the_build() -> None:
+    from flashpoint import build
+
+    code, out, _ = invoke("--version")
+    assert code == 0
+    assert f"({build()} build)" in out
+    assert build() in {"pure", "compiled"}
+
+
 def test_console_script_and_module_entry_point() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "flashpoint.cli", "--help"],

@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_of(python: str) -> str:
-    probe = "import flashpoint.text.tokens as t; print(t.__file__.endswith('.so'))"
+    """The build of `python`'s flashpoint: "compiled" (`make fast`) or "pure"."""
+    probe = "import flashpoint; print(flashpoint.build())"
     found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
-    return "compiled" if found.stdout.strip() == "True" else "pure"
+    return found.stdout.strip()
 
 
 def ingest(python: str, corpus: Path, db: Path) -> None:

@@ -107,6 +107,13 @@ db_option = click.option(
 )
 
 
+def _print_version(ctx: click.Context) -> None:
+    from . import build  # imports the tokenizer: only when asked
+
+    click.echo(f"flashpoint, version {__version__} ({build()} build)")
+    ctx.exit()
+
+
 def with_common(f: Any) -> Any:
     for option in reversed([*common_options, conventions_option]):
         f = option(f)
@@ -114,7 +121,14 @@ def with_common(f: Any) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="flashpoint")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, on: _print_version(ctx) if on else None,
+    help="Show the version and the build (pure or compiled) and exit.",
+)
 def main() -> None:
     """flashpoint: raw news in, PLOVER-coded political events out."""
 

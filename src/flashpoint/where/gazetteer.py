@@ -65,8 +65,8 @@ class Place:
     admin1: str = ""  # first-level region of a city, as "US-GA" (geonames codes), when known
 
 
-# A place's values in this order are what the index stores (named from the fields: a class
-# compiled with mypyc has no `__slots__` to read them from).
+# A place's values in this order are what the index stores (named from the fields, not
+# `__slots__`, which a class compiled with mypyc lacks; setup.py leaves this module out for now).
 PLACE_FIELDS = tuple(f.name for f in dataclass_fields(Place))
 
 
