@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .contract import event_to_contract, event_to_row
+from .engine.local import BATCH_SIZE
 from .engine.options import with_engine
 from .errors import FlashpointError
 from .model import Document, Modality, Reject
@@ -258,7 +259,13 @@ def _who(r: dict[str, Any], role: str) -> str:
 @click.argument("inputs", nargs=-1, required=True)
 @db_option
 @with_common
-@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Items coded per batch; each batch has a fixed cost.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 @with_engine
 def ingest(
@@ -301,8 +308,9 @@ def ingest(
         TimeElapsedColumn(),
         TimeRemainingColumn(),  # from the counted inputs; none for stdin
     )
-    # the bar's total (None for stdin: the bar then only pulses); no bar, no walk to count
-    expected = None if quiet else count_inputs(inputs)
+    # the bar's total, and the writer's plan of its last dedup update (None for stdin: the bar
+    # then only pulses); the walk stats files and counts the lines of JSON Lines files
+    expected = count_inputs(inputs)
     with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
         task = progress.add_task(
             "ingest", total=expected, stored=0, skipped=0, rejected=0, events=0
@@ -316,6 +324,7 @@ def ingest(
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
+                expected=expected,
                 on_progress=lambda r: progress.update(
                     task,
                     completed=r.taken,
