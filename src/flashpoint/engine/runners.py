@@ -138,11 +138,21 @@ def code_work(
     for d in read:
         if isinstance(d, Document) and d.id not in known:
             todo.setdefault(d.id, d)
-    coded = code_batch(config, list(todo.values()))
-    rejects = {i: r for i, r in zip(todo, coded, strict=True) if isinstance(r, Reject)}
-    ok = [d for d in coded if isinstance(d, Document)]
+    rejects: dict[str, Reject] = {}
+
+    def coded() -> Iterator[Document]:
+        # a document's rows are made as soon as it is coded and the document dropped: a coded
+        # document takes about 160 KiB, its rows a few, so a batch never holds more than one
+        pipeline = _pipeline(config)
+        for doc_id, out in zip(todo, code_documents(todo.values(), pipeline), strict=True):
+            if isinstance(out, Reject):
+                rejects[doc_id] = out
+            else:
+                yield out
+
+    tables = document_tables(coded(), data_version)
     order = [d.id if isinstance(d, Document) else d for d in read]
-    return CodedBatch(order, set(todo), rejects, document_tables(ok, data_version))
+    return CodedBatch(order, set(todo), rejects, tables)
 
 
 class LocalRunner:
