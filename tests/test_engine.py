@@ -272,57 +272,6 @@ def test_an_error_in_the_dedup_thread_stops_the_ingest(
         )
 
 
-@pytest.mark.usefixtures("frequent_dedup")
-def test_a_known_input_count_leaves_the_last_dedup_update_little(
-    mixed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The last update runs alone after the workers stop; told how many inputs are coming,
-    the writer starts one more in the background near the end. The store stays the same."""
-    from flashpoint.dedup import component
-    from flashpoint.engine import local
-
-    monkeypatch.setattr(local, "DEDUP_GROWTH", 0.5)  # a sparse schedule: a large last update
-    covered: list[int] = []  # articles not deduplicated, at each update
-    real = component.Deduplicator.update
-
-    def counting(self: Any, store: Any) -> Any:
-        covered.append(
-            int(
-                store.scalar(
-                    "SELECT count(*) FROM articles a WHERE NOT EXISTS "
-                    "(SELECT 1 FROM article_stories s WHERE s.article_id = a.article_id)"
-                )
-            )
-        )
-        return real(self, store)
-
-    monkeypatch.setattr(component.Deduplicator, "update", counting)
-    inputs = [str(mixed_corpus)]
-    expected = count_inputs(inputs)
-    assert expected is not None
-    last: dict[int | None, int] = {}
-    digests = []
-    for plan in (None, expected):
-        covered.clear()
-        db = tmp_path / f"{plan}.duckdb"
-        ingest(
-            list_inputs(inputs, MAX),
-            db,
-            Config(),
-            engine="processes",
-            workers=2,
-            batch_size=2,
-            expected=plan,
-        )
-        digests.append(store_digest(db))
-        with duckdb.connect(str(db)) as con:
-            stored = con.execute("SELECT count(*) FROM articles").fetchone()
-        assert stored is not None and sum(covered) == stored[0]  # each article deduplicated once
-        last[plan] = covered[-1]
-    assert last[expected] <= local.DEDUP_EVERY < last[None]
-    assert digests[0] == digests[1]
-
-
 @pytest.mark.parametrize(
     ("host", "after"),
     [

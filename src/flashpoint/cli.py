@@ -308,9 +308,8 @@ def ingest(
         TimeElapsedColumn(),
         TimeRemainingColumn(),  # from the counted inputs; none for stdin
     )
-    # the bar's total, and the writer's plan of its last dedup update (None for stdin: the bar
-    # then only pulses); the walk stats files and counts the lines of JSON Lines files
-    expected = count_inputs(inputs)
+    # the bar's total (None for stdin: the bar then only pulses); no bar, no walk to count
+    expected = None if quiet else count_inputs(inputs)
     with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
         task = progress.add_task(
             "ingest", total=expected, stored=0, skipped=0, rejected=0, events=0
@@ -324,7 +323,6 @@ def ingest(
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
-                expected=expected,
                 on_progress=lambda r: progress.update(
                     task,
                     completed=r.taken,

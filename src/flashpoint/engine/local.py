@@ -106,11 +106,6 @@ WRITE_EVERY = 256  # articles per write transaction: each INSERT has a fixed cos
 # the store, so updates at growing intervals keep the whole ingest linear.
 DEDUP_EVERY = 1000
 DEDUP_GROWTH = 0.25
-# With a background dedup thread the last update runs alone, on one core, after the workers have
-# stopped: at 100,000 articles it covered 22,176 of them and took about 60 s. When the writer
-# knows how many inputs are coming (`ingest(expected=...)`), it starts one more update in the
-# background once no more than this share of them is left, so the last one covers only those.
-LAST_DEDUP_SHARE = 0.05
 # DuckDB's cache may take most of the machine's memory by default; the writer's working set
 # is small (inserts, dedup joins), and DuckDB spills to disk beyond the limit. (A fixed 256 MB,
 # most of it taken by indexes at 100,000 articles, still left dedup enough.)
@@ -146,7 +141,6 @@ def ingest(
     workers: int | None = None,
     scheduler: str | None = None,
     max_bytes: int | None = None,
-    expected: int | None = None,
 ) -> IngestReport:
     """Code and store every new document; record every reject. Safe to rerun.
 
@@ -154,17 +148,13 @@ def ingest(
     where the batch is coded (`sources.list_inputs`). `engine` says where batches are read and
     coded (`local`, `processes`, `dask`; see `flashpoint.engine.runners`); whichever it is,
     this process is the one writer and takes the batches in input order, so the store ends up
-    the same. Documents already stored when the run starts are read but not coded. `expected`,
-    about how many items `items` gives (`sources.count_inputs`), only plans the last dedup
-    update (`LAST_DEDUP_SHARE`); the store is the same without it.
+    the same. Documents already stored when the run starts are read but not coded.
     """
     from .runners import make_runner
 
     with make_runner(engine, config, workers=workers, scheduler=scheduler) as runner:
         # made first: worker processes load their knowledge while this one opens the store
-        return _ingest_with(
-            runner, items, store_path, config, batch_size, on_progress, max_bytes, expected
-        )
+        return _ingest_with(runner, items, store_path, config, batch_size, on_progress, max_bytes)
 
 
 def _ingest_with(
@@ -175,7 +165,6 @@ def _ingest_with(
     batch_size: int,
     on_progress: Callable[[IngestReport], None] | None,
     max_bytes: int | None,
-    expected: int | None = None,
 ) -> IngestReport:
     from ..dedup import get_deduplicator
     from ..store import Store
@@ -192,7 +181,6 @@ def _ingest_with(
         prepare_store(store)
         folder = Path(store_path).parent if str(store_path) != ":memory:" else None
         writer = _Writer(store, dedup, report, background=runner.name != "local", folder=folder)
-        writer.expected = expected  # plans the last dedup update: see `_Writer._near_the_end`
         store.set_meta("data_version", version)
         dedup.update(store)  # catch up with a killed run, or with changed dedup settings
         try:
@@ -261,8 +249,6 @@ class _Writer:
         self.background = background
         self.backlog = Backlog(folder)  # batches taken while dedup runs in its thread
         self.dedup_run: _DedupThread | None = None
-        self.expected: int | None = None  # items the run will take, when known
-        self.last_planned = False  # the update before the last one has started
 
     def add(self, coded: Any) -> None:
         """`coded` is a `runners.CodedBatch`. While a dedup update runs in its thread the
@@ -316,31 +302,13 @@ class _Writer:
         self.pending, self.parts = set(), []
         self.store.record_rejects(self.rejects)
         self.rejects = []
-        if self._dedup_due():
+        if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
             self.undeduplicated = 0
             if self.background:
                 self.dedup_run = _DedupThread(self.dedup, self.store)
                 self.dedup_run.start()
             else:
                 self.dedup.update(self.store)
-
-    def _dedup_due(self) -> bool:
-        if self.undeduplicated >= max(DEDUP_EVERY, DEDUP_GROWTH * self.stored):
-            return True
-        return self._near_the_end()
-
-    def _near_the_end(self) -> bool:
-        """Once per run, in the background: few inputs are left, fewer than the articles not
-        deduplicated yet; an update now leaves the last one only what is still to come."""
-        if self.expected is None or not self.background or self.last_planned:
-            return False
-        left = self.expected - self.report.taken
-        if left > max(DEDUP_EVERY, LAST_DEDUP_SHARE * self.expected):
-            return False
-        if self.undeduplicated < DEDUP_EVERY or self.undeduplicated <= left:
-            return False
-        self.last_planned = True
-        return True
 
     def _join_dedup(self) -> None:
         if self.dedup_run is not None:
