@@ -120,6 +120,7 @@ def state(db: Path) -> dict[str, Any]:
         "links": rows(db, "SELECT * EXCLUDE (lo, hi) FROM event_mentions ORDER BY event_id"),
         "stories": rows(db, "SELECT * FROM article_stories ORDER BY article_id"),
         "canonical": rows(db, "SELECT * FROM canonical_events ORDER BY event_id"),
+        "signatures": rows(db, "SELECT * FROM dedup_signatures ORDER BY article_id"),
     }
 
 
@@ -225,6 +226,26 @@ def test_incremental_ingest_equals_batch_ingest(tmp_path: Path, store: Path) -> 
     random.Random(5).shuffle(order)
     for i, d in enumerate(order):
         ingest(read_path(write(tmp_path / f"day{i}", [d])), db, Config(), batch_size=1)
+    assert state(db) == state(store)
+
+
+def test_the_workers_sign_what_they_code_and_the_writer_what_was_stored_unsigned(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest stores each article's signature with its rows (made where it was coded): the
+    dedup update signs nothing. A rebuild (here) signs every article in the writer, and the
+    signatures, and so the stories, are the same."""
+    db = tmp_path / "signed.duckdb"
+
+    def unexpected(text: str, cfg: object) -> None:
+        raise AssertionError("the writer signed an article the workers had signed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(component, "signature", unexpected)
+        ingest(read_path(write(tmp_path / "in", ALL)), db, Config())
+    assert len(state(db)["signatures"]) == len(ALL)
+    assert state(db) == state(store)
+    assert CliRunner().invoke(main, ["dedup", "--db", str(db), "--rebuild"]).exit_code == 0
     assert state(db) == state(store)
 
 

@@ -24,7 +24,8 @@ MAX = 20_000_000
 # Columns that hold the time of writing, the only ones allowed to differ between runs.
 CLOCK_COLUMNS = {"ingested_at", "first_seen", "last_seen"}
 TABLES = ("articles", "events", "actor_mentions", "place_mentions", "sentences", "rejects",
-          "canonical_events", "event_mentions", "article_stories")  # fmt: skip
+          "canonical_events", "event_mentions", "article_stories", "dedup_signatures",
+          "dedup_bands")  # fmt: skip
 
 
 def store_digest(db: Path) -> dict[str, tuple[int, str]]:
@@ -343,6 +344,57 @@ def test_workers_start_with_the_runs_pipeline_loaded(tmp_path: Path) -> None:
         [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=True
     )
     assert json.loads(done.stdout) == [True] * 6
+
+
+SIGNING_CHECK = """
+import json, sys
+from flashpoint.dedup import get_deduplicator
+from flashpoint.engine.processes import ProcessRunner
+from flashpoint.engine.runners import code_work
+from flashpoint.ingest import read_path
+from flashpoint.pipeline import Config
+
+
+def signed(config, docs, signing):
+    batch = code_work(config, docs, "v", 10**7, "", signing)
+    loaded = [m for m in ("duckdb", "datasketch") if m in sys.modules]
+    return batch.tables["dedup_signatures"].num_rows, len(batch.coded), loaded
+
+
+if __name__ == "__main__":
+    config = Config()
+    docs = list(read_path(sys.argv[1]))[:3]
+    runner = ProcessRunner(config, workers=1)
+    try:
+        handle = runner.submit(signed, config, docs, get_deduplicator(config).signing())
+        print(json.dumps(runner.result(handle)))
+    finally:
+        runner.close()
+"""
+
+
+def test_workers_sign_articles_without_loading_duckdb_or_datasketch(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    """Workers make the dedup signatures of what they code (the writer has the rest of dedup
+    to do) from the permutations the writer hands them: DuckDB and datasketch stay out of
+    their memory."""
+    import multiprocessing as mp
+    import subprocess
+    import sys
+
+    if "forkserver" not in mp.get_all_start_methods():
+        pytest.skip("no forkserver on this platform")
+    script = tmp_path / "check_signing.py"
+    script.write_text(SIGNING_CHECK)
+    done = subprocess.run(
+        [sys.executable, str(script), str(corpus_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [3, 3, []]
 
 
 def test_a_failed_preload_leaves_each_worker_to_load_its_own(

@@ -21,14 +21,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from ..pipeline import Config
-from .config import DedupConfig, load_dedup_config
+from .config import DedupConfig, Signing, load_dedup_config
 from .events import MentionKey, cluster_run, mention_key, repeats, representative, split_runs
-from .stories import band_keys, signature, similarity
+from .stories import band_keys, signature, signing, similarity
 
 CHUNK = 2000  # articles whose stories and mention keys are made at a time
 RUN_FETCH = 20_000  # mention rows read at a time while streaming runs
@@ -122,6 +121,11 @@ class Deduplicator:
         """Give each new article a story; return the old articles whose story changed."""
         _insert(store, "article_stories", [{"article_id": a, "story_id": a} for a in articles])
         return set()
+
+    def signing(self) -> Signing | None:
+        """What the workers need to sign the articles they code (`stories.sign`), so that the
+        writer does not; None: this component keeps no signatures."""
+        return None
 
     def cluster(self, keys: Sequence[MentionKey]) -> dict[str, tuple[str, bool]]:
         """Canonical id and repeat flag for each mention of `keys` (here: each its own event)."""
@@ -234,28 +238,44 @@ class MinHashDeduplicator(Deduplicator):
 
     name = "minhash"
 
+    def signing(self) -> Signing:
+        return signing(self.settings.stories)
+
+    def _signatures(self, store: Any, articles: Sequence[str]) -> dict[str, np.ndarray]:
+        """The signatures of `articles`: those the workers made, stored with the articles, and
+        those made here (articles stored without one, by `Store.write`), which are stored
+        now. An empty text has none: it is like no other."""
+        cfg = self.settings.stories
+        con = store.con
+        sigs = {
+            a: np.frombuffer(blob, dtype=np.uint64)
+            for a, blob in con.execute(
+                "SELECT article_id, sig FROM dedup_signatures WHERE article_id IN "
+                "(SELECT unnest(?))",
+                [list(articles)],
+            ).fetchall()
+        }
+        unsigned = [a for a in articles if a not in sigs]
+        made: list[dict[str, Any]] = []
+        if unsigned:
+            for aid, text in con.execute(
+                "SELECT article_id, text FROM articles WHERE article_id IN (SELECT unnest(?))",
+                [unsigned],
+            ).fetchall():
+                if (text or "").strip():
+                    sigs[aid] = signature(text, cfg)
+                    made.append({"article_id": aid, "sig": sigs[aid].tobytes()})
+        _insert(store, "dedup_signatures", made)
+        return sigs
+
     def link_stories(self, store: Any, articles: Sequence[str], report: DedupReport) -> set[str]:
         cfg = self.settings.stories
         con = store.con
-        texts = store.query(
-            "SELECT article_id, text FROM articles WHERE article_id IN (SELECT unnest(?))",
-            [list(articles)],
-        )
-        sigs: dict[str, np.ndarray] = {}
-        band_rows: list[dict[str, Any]] = []
-        for r in texts:
-            sig = signature(r["text"] or "", cfg)
-            if not (r["text"] or "").strip():
-                continue  # an empty text is like no other
-            sigs[r["article_id"]] = sig
-            band_rows += [
-                {"band": b, "key": k, "article_id": r["article_id"]} for b, k in band_keys(sig, cfg)
-            ]
-        _insert(
-            store,
-            "dedup_signatures",
-            [{"article_id": a, "sig": s.tobytes()} for a, s in sigs.items()],
-        )
+        sigs = self._signatures(store, articles)
+        band_rows = [
+            {"band": b, "key": k, "article_id": a} for a, sig in sigs.items()
+            for b, k in band_keys(sig, cfg)
+        ]  # fmt: skip
         _insert(store, "dedup_bands", band_rows)
         pairs = con.execute(
             "SELECT DISTINCT n.article_id, o.article_id FROM dedup_bands n JOIN dedup_bands o "
@@ -374,6 +394,8 @@ def _checkpoint(con: Any) -> None:
     """Move what was written since the last checkpoint to the database file, so that an update
     has DuckDB's memory to itself (the engines' writer checkpoints only here). Should DuckDB
     refuse (another transaction may be open), the update goes on without it."""
+    import duckdb  # here: workers import this package (for `stories`), never DuckDB
+
     try:
         con.execute("CHECKPOINT")
     except duckdb.Error:

@@ -22,6 +22,19 @@ class StoryConfig:
     threshold: float = 0.5
 
 
+@dataclass(frozen=True, eq=False)
+class Signing:
+    """What making an article's MinHash signature needs (`stories.sign`), as plain arrays:
+    the writer builds it with datasketch and hands it to the workers with their batches, so
+    they sign the articles they code without loading datasketch. Lives in this module, which
+    is never compiled: a mypyc-compiled class cannot be unpickled."""
+
+    shingle_words: int
+    a: Any  # numpy arrays of the permutations h -> a * h + b, and the values of no shingle
+    b: Any
+    empty: Any
+
+
 @dataclass(frozen=True)
 class EventConfig:
     compatible_types: tuple[tuple[str, ...], ...] = ()

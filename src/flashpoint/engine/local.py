@@ -186,7 +186,10 @@ def _ingest_with(
         try:
             try:
                 runner.share(run, _stored_ids(store))
-                work = ((None, (config, b, version, cap, run)) for b in batches(items, batch_size))
+                sig = dedup.signing()  # the workers sign what they code: the writer does not
+                work = (
+                    (None, (config, b, version, cap, run, sig)) for b in batches(items, batch_size)
+                )
                 for _, coded in in_order(runner, code_work, work):
                     writer.add(coded)
                     if on_progress:

@@ -15,6 +15,8 @@ from typing import Any
 import pyarrow as pa
 
 from ..contract import event_to_row
+from ..dedup.config import Signing
+from ..dedup.stories import sign
 from ..model import Document
 
 
@@ -30,6 +32,7 @@ WRITE_TABLES = (
     "actor_mentions",
     "place_mentions",
     "events",
+    "dedup_signatures",
 )
 
 
@@ -54,22 +57,32 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def document_tables(
-    docs: Iterable[Document], data_version: str, now: dt.datetime | None = None
+    docs: Iterable[Document],
+    data_version: str,
+    now: dt.datetime | None = None,
+    signing: Signing | None = None,
 ) -> dict[str, pa.Table]:
     """The rows of coded documents, one Arrow table per store table (empty ones left out).
     Arrow tables pickle compactly, so a worker can build them and send them to the writer.
     Rows are gathered as tuples and turned into columns at once: a dict per row, read back
-    key by key, took most of the time."""
+    key by key, took most of the time. With `signing` (from the dedup component) each
+    article's MinHash signature is made here too, where the work is spread over the workers,
+    rather than by the single writer's dedup update."""
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in COLUMNS}
     events: list[dict[str, Any]] = []
+    signatures: list[tuple[str, bytes]] = []
     stamp = now or _now()
     for doc in docs:
         _rows_of(doc, rows, data_version, stamp)
         events.extend(_event_rows(doc))
+        if signing is not None and doc.text.strip():  # an empty text has no signature
+            signatures.append((doc.id, sign(doc.text, signing).tobytes()))
     tables = {name: _table(r, COLUMNS[name]) for name, r in rows.items() if r}
     if events:
         names = tuple(events[0])
         tables["events"] = _table(list(map(itemgetter(*names), events)), names)
+    if signatures:
+        tables["dedup_signatures"] = _table(signatures, ("article_id", "sig"))
     return tables
 
 

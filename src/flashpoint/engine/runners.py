@@ -31,6 +31,8 @@ from .sources import Work, read_items
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from ..dedup.config import Signing
+
 ENGINES = ("local", "processes", "dask")
 T = TypeVar("T")
 R = TypeVar("R")
@@ -126,10 +128,16 @@ class CodedBatch:
 
 
 def code_work(
-    config: Config, items: list[Work], data_version: str, max_bytes: int, run: str = ""
+    config: Config,
+    items: list[Work],
+    data_version: str,
+    max_bytes: int,
+    run: str = "",
+    signing: Signing | None = None,
 ) -> CodedBatch:
     """Read a batch of work items, code each new document once, turn the documents into
-    store rows; where this is called (a worker)."""
+    store rows (with their dedup signatures, given the dedup component's `signing`); where
+    this is called (a worker)."""
     from .rows import document_tables
 
     read = list(read_items(items, max_bytes))
@@ -150,7 +158,7 @@ def code_work(
             else:
                 yield out
 
-    tables = document_tables(coded(), data_version)
+    tables = document_tables(coded(), data_version, signing=signing)
     order = [d.id if isinstance(d, Document) else d for d in read]
     return CodedBatch(order, set(todo), rejects, tables)
 
