@@ -328,22 +328,31 @@ if __name__ == "__main__":
 """
 
 
-def test_workers_start_with_the_runs_pipeline_loaded(tmp_path: Path) -> None:
-    """A fresh process (its forkserver not started yet): the workers it forks hold the run's
-    pipeline before they code anything."""
-    import json
+def run_in_fresh_process(tmp_path: Path, source: str, *args: str) -> Any:
+    """Run `source` as a script in a new interpreter (its forkserver not started yet) and
+    return the JSON it prints; skipped where there is no forkserver."""
     import multiprocessing as mp
     import subprocess
     import sys
 
     if "forkserver" not in mp.get_all_start_methods():
         pytest.skip("no forkserver on this platform: workers are spawned and load their own")
-    script = tmp_path / "check_preload.py"
-    script.write_text(PRELOAD_CHECK)
+    script = tmp_path / "check.py"
+    script.write_text(source)
     done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
-    assert json.loads(done.stdout) == [True] * 6
+    return json.loads(done.stdout)
+
+
+def test_workers_start_with_the_runs_pipeline_loaded(tmp_path: Path) -> None:
+    """A fresh process (its forkserver not started yet): the workers it forks hold the run's
+    pipeline before they code anything."""
+    assert run_in_fresh_process(tmp_path, PRELOAD_CHECK) == [True] * 6
 
 
 SIGNING_CHECK = """
@@ -379,22 +388,7 @@ def test_workers_sign_articles_without_loading_duckdb_or_datasketch(
     """Workers make the dedup signatures of what they code (the writer has the rest of dedup
     to do) from the permutations the writer hands them: DuckDB and datasketch stay out of
     their memory."""
-    import multiprocessing as mp
-    import subprocess
-    import sys
-
-    if "forkserver" not in mp.get_all_start_methods():
-        pytest.skip("no forkserver on this platform")
-    script = tmp_path / "check_signing.py"
-    script.write_text(SIGNING_CHECK)
-    done = subprocess.run(
-        [sys.executable, str(script), str(corpus_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert json.loads(done.stdout) == [3, 3, []]
+    assert run_in_fresh_process(tmp_path, SIGNING_CHECK, str(corpus_dir)) == [3, 3, []]
 
 
 def test_a_failed_preload_leaves_each_worker_to_load_its_own(

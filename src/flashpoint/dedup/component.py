@@ -27,7 +27,7 @@ import pyarrow as pa
 from ..pipeline import Config
 from .config import DedupConfig, Signing, load_dedup_config
 from .events import MentionKey, cluster_run, mention_key, repeats, representative, split_runs
-from .stories import band_keys, signature, signing, similarity
+from .stories import band_keys, has_signature, signature, signing, similarity
 
 CHUNK = 2000  # articles whose stories and mention keys are made at a time
 RUN_FETCH = 20_000  # mention rows read at a time while streaming runs
@@ -244,7 +244,7 @@ class MinHashDeduplicator(Deduplicator):
     def _signatures(self, store: Any, articles: Sequence[str]) -> dict[str, np.ndarray]:
         """The signatures of `articles`: those the workers made, stored with the articles, and
         those made here (articles stored without one, by `Store.write`), which are stored
-        now. An empty text has none: it is like no other."""
+        now (`stories.has_signature`)."""
         cfg = self.settings.stories
         con = store.con
         sigs = {
@@ -262,7 +262,7 @@ class MinHashDeduplicator(Deduplicator):
                 "SELECT article_id, text FROM articles WHERE article_id IN (SELECT unnest(?))",
                 [unsigned],
             ).fetchall():
-                if (text or "").strip():
+                if has_signature(text):
                     sigs[aid] = signature(text, cfg)
                     made.append({"article_id": aid, "sig": sigs[aid].tobytes()})
         _insert(store, "dedup_signatures", made)

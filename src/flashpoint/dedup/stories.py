@@ -80,6 +80,11 @@ def signing(cfg: StoryConfig) -> Signing:
     return Signing(cfg.shingle_words, a, b, np.asarray(template.hashvalues))
 
 
+def has_signature(text: str | None) -> bool:
+    """An empty text gets no signature: it is like no other."""
+    return bool(text and text.strip())
+
+
 def signature(text: str, cfg: StoryConfig) -> np.ndarray:
     """MinHash signature (uint64 array of `num_perm` values) of an article's cleaned text."""
     return sign(text, signing(cfg))

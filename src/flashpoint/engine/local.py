@@ -186,9 +186,10 @@ def _ingest_with(
         try:
             try:
                 runner.share(run, _stored_ids(store))
-                sig = dedup.signing()  # the workers sign what they code: the writer does not
+                signing = dedup.signing()  # the workers sign what they code, not the writer
                 work = (
-                    (None, (config, b, version, cap, run, sig)) for b in batches(items, batch_size)
+                    (None, (config, b, version, cap, run, signing))
+                    for b in batches(items, batch_size)
                 )
                 for _, coded in in_order(runner, code_work, work):
                     writer.add(coded)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..contract import event_to_row
 from ..dedup.config import Signing
-from ..dedup.stories import sign
+from ..dedup.stories import has_signature, sign
 from ..model import Document
 
 
@@ -75,7 +75,7 @@ def document_tables(
     for doc in docs:
         _rows_of(doc, rows, data_version, stamp)
         events.extend(_event_rows(doc))
-        if signing is not None and doc.text.strip():  # an empty text has no signature
+        if signing is not None and has_signature(doc.text):
             signatures.append((doc.id, sign(doc.text, signing).tobytes()))
     tables = {name: _table(r, COLUMNS[name]) for name, r in rows.items() if r}
     if events:
